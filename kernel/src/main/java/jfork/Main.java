@@ -1,0 +1,2 @@
+package jfork;
+public class Main { public static void main(String[] a) {} }
