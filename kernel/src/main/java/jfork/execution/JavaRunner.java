@@ -1,0 +1,139 @@
+package jfork.execution;
+
+import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
+import jdk.jshell.JShell;
+import jdk.jshell.JShellException;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.UnresolvedReferenceException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Evaluates Java source through JShell, snippet by snippet, turning JShell's events into a value or
+ * a {@link JavaError}. Remembers the snippets still to run, for a forked child that finishes the cell.
+ */
+final class JavaRunner {
+    /** The value of a cell's last expression: the object and JShell's printed form. */
+    record Value(Object object, String text) {
+    }
+
+    private final JShell jshell;
+    private final KernelExecutionControl control;
+    private List<Snippets.Piece> pending = List.of();
+    private int next;
+
+    JavaRunner(JShell jshell, KernelExecutionControl control) {
+        this.jshell = jshell;
+        this.control = control;
+    }
+
+    /** Runs every snippet of {@code code}; returns the last expression's value, or null. */
+    Value run(String code) throws JavaError {
+        List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), code);
+        List<Snippets.Piece> outer = pending;
+        int outerNext = next;
+        pending = pieces;
+        next = 0;
+        try {
+            Value last = null;
+            while (next < pending.size()) {
+                Snippets.Piece piece = pending.get(next++);
+                last = evalOne(piece);
+            }
+            return last;
+        } finally {
+            pending = outer;
+            next = outerNext;
+        }
+    }
+
+    /** Snippets of the running cell not yet started (a forked child runs these, then exits). */
+    List<Snippets.Piece> remaining() {
+        return new ArrayList<>(pending.subList(Math.min(next, pending.size()), pending.size()));
+    }
+
+    private Value evalOne(Snippets.Piece piece) throws JavaError {
+        if (Interrupts.requested()) throw JavaError.interrupted();
+        List<SnippetEvent> events = jshell.eval(piece.source());
+        if (Interrupts.requested()) throw JavaError.interrupted();
+        Value value = null;
+        for (SnippetEvent e : events) {
+            if (e.causeSnippet() != null) continue; // updates of dependent snippets
+            Snippet s = e.snippet();
+            if (e.status() == Snippet.Status.REJECTED) throw compileError(s, piece);
+            if (e.exception() != null) throw runtimeError(e.exception());
+            if (e.status() == Snippet.Status.RECOVERABLE_DEFINED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
+                warnUnresolved(s);
+            }
+            if (isExpression(s) && e.value() != null) value = new Value(control.lastValue(), e.value());
+        }
+        return value;
+    }
+
+    private static boolean isExpression(Snippet s) {
+        return s.kind() == Snippet.Kind.EXPRESSION
+                || s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+    }
+
+    private void warnUnresolved(Snippet s) {
+        List<String> missing = jshell.unresolvedDependencies((jdk.jshell.DeclarationSnippet) s).toList();
+        if (!missing.isEmpty()) {
+            System.err.println("note: defined, but it cannot be used until " + String.join(", ", missing)
+                    + (missing.size() == 1 ? " is" : " are") + " declared");
+        }
+    }
+
+    private JavaError compileError(Snippet s, Snippets.Piece piece) {
+        List<String> tb = new ArrayList<>();
+        String first = null;
+        String src = s.source();
+        for (Diag d : jshell.diagnostics(s).toList()) {
+            if (!d.isError()) continue;
+            String message = d.getMessage(null);
+            if (first == null) first = message;
+            int pos = (int) Math.max(0, Math.min(d.getStartPosition(), src.length()));
+            int lineStart = src.lastIndexOf('\n', pos - 1) + 1;
+            int lineEnd = src.indexOf('\n', pos);
+            if (lineEnd < 0) lineEnd = src.length();
+            int lineInSnippet = (int) src.substring(0, lineStart).chars().filter(ch -> ch == '\n').count();
+            int end = (int) Math.max(pos + 1, Math.min(d.getEndPosition(), lineEnd));
+            tb.add("line " + (piece.line() + lineInSnippet) + ": " + message);
+            tb.add("    " + src.substring(lineStart, lineEnd));
+            tb.add("    " + " ".repeat(pos - lineStart) + "^" + (end - pos > 1 ? "-".repeat(end - pos - 2) + "^" : ""));
+        }
+        if (first == null) first = "the code does not compile";
+        tb.add(0, "CompilationException: " + first.lines().findFirst().orElse(first));
+        return new JavaError("CompilationException", first, tb);
+    }
+
+    static JavaError runtimeError(JShellException ex) {
+        String ename;
+        if (ex instanceof EvalException ee) ename = ee.getExceptionClassName();
+        else if (ex instanceof UnresolvedReferenceException ure) {
+            String what = ure.getSnippet().toString();
+            return new JavaError("UnresolvedReferenceException",
+                    "uses something not yet declared: " + ure.getSnippet().source().lines().findFirst().orElse(what),
+                    List.of("UnresolvedReferenceException: " + ure.getMessage()));
+        } else ename = ex.getClass().getName();
+        if (CellInterrupted.class.getName().equals(ename)) return JavaError.interrupted();
+        String evalue = ex.getMessage() == null ? "" : ex.getMessage();
+        List<String> tb = new ArrayList<>();
+        tb.add(ename + (evalue.isEmpty() ? "" : ": " + evalue));
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t != ex) {
+                String causeName = t instanceof EvalException ce ? ce.getExceptionClassName() : t.getClass().getName();
+                tb.add("Caused by: " + causeName + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+            }
+            for (StackTraceElement f : t.getStackTrace()) {
+                String cls = f.getClassName();
+                if (cls.startsWith("jdk.internal.reflect") || cls.startsWith("java.lang.reflect")
+                        || cls.startsWith("jfork.execution") || cls.startsWith("jdk.jshell")) continue;
+                tb.add("\tat " + f);
+            }
+        }
+        return new JavaError(ename, evalue, tb);
+    }
+}

@@ -1,0 +1,89 @@
+package jfork.execution;
+
+import jdk.jshell.execution.DirectExecutionControl;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Runs snippets inside the kernel JVM, on the {@link ExecutionThread}, with interrupt checks woven
+ * into their bytecode. Keeps the last value object so the kernel can render it richly.
+ */
+final class KernelExecutionControl extends DirectExecutionControl {
+    private final ExecutionThread thread;
+    private volatile Object lastValue;
+    private volatile boolean running;
+
+    KernelExecutionControl(ExecutionThread thread) {
+        this.thread = thread;
+    }
+
+    static ExecutionControlProvider provider(KernelExecutionControl control) {
+        return new ExecutionControlProvider() {
+            @Override
+            public String name() {
+                return "jfork";
+            }
+
+            @Override
+            public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+                return control;
+            }
+        };
+    }
+
+    @Override
+    public void load(ClassBytecodes[] cbcs) throws ClassInstallException, NotImplementedException, EngineTerminationException {
+        super.load(Stream.of(cbcs)
+                .map(c -> new ClassBytecodes(c.name(), InterruptWeaver.weave(c.bytecodes())))
+                .toArray(ClassBytecodes[]::new));
+    }
+
+    @Override
+    protected String invoke(Method doitMethod) throws Exception {
+        lastValue = null;
+        Object value;
+        try {
+            value = thread.call(() -> {
+                running = true;
+                try {
+                    return doitMethod.invoke(null);
+                } finally {
+                    running = false;
+                }
+            });
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof CellInterrupted) throw new StoppedException();
+            throw e;
+        } catch (CellInterrupted e) {
+            throw new StoppedException();
+        }
+        lastValue = value;
+        return valueString(value);
+    }
+
+    /** The object the last expression snippet produced (null for statements and declarations). */
+    Object lastValue() {
+        return lastValue;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    @Override
+    public void stop() {
+        Interrupts.request();
+        thread.interrupt();
+    }
+
+    @Override
+    public void close() {
+        // The kernel JVM is the engine: nothing to tear down.
+    }
+}

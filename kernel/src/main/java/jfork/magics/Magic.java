@@ -1,0 +1,19 @@
+package jfork.magics;
+
+import jfork.display.MimeBundle;
+
+/** A %line or %%cell magic: its name, a one-line summary, its usage text and what it does. */
+public interface Magic {
+    String name();
+
+    String summary();
+
+    /** Full help: synopsis, options, example. */
+    String usage();
+
+    /** True for %%cell magics (they take the rest of the cell as body). */
+    boolean isCellMagic();
+
+    /** @return a value to show as the cell's result, or null */
+    MimeBundle run(MagicCall call, MagicContext context) throws Exception;
+}
