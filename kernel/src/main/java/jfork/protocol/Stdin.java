@@ -12,7 +12,6 @@ final class Stdin implements InputSource {
     private final ZMQ.Socket socket;
     private final WireCodec codec;
     private final Session session;
-
     Stdin(ZMQ.Socket socket, WireCodec codec, Session session) {
         this.socket = socket;
         this.codec = codec;
@@ -30,9 +29,14 @@ final class Stdin implements InputSource {
         WireMessage ask = new WireMessage(request.identities, session.header("input_request"), request.header,
                 new JsonObject(), c, List.of());
         Sockets.send(socket, codec.encode(ask));
+        socket.setReceiveTimeOut(100);
         while (true) {
             List<byte[]> frames = Sockets.receive(socket);
-            if (frames == null) throw new IllegalStateException("stdin channel closed");
+            if (frames == null) {
+                // an interrupt of the cell interrupts the thread that waits here
+                if (Thread.currentThread().isInterrupted()) throw new IllegalStateException("input interrupted");
+                continue;
+            }
             try {
                 WireMessage reply = codec.decode(frames);
                 if ("input_reply".equals(reply.type())) return reply.contentString("value", "");

@@ -1,0 +1,68 @@
+package jfork.kernel;
+
+import com.google.gson.JsonObject;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** A real jfork kernel JVM started from the test classpath with its own connection file. */
+final class KernelProcess implements AutoCloseable {
+    static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms300m", "-Xmx1g", "-Xmn256m",
+            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData");
+
+    final Process process;
+    final Path connectionFile;
+    final Path log;
+    final JsonObject connection;
+
+    KernelProcess() throws IOException {
+        Path dir = Files.createTempDirectory("jfork-test");
+        connectionFile = dir.resolve("kernel.json");
+        log = dir.resolve("kernel.log");
+        connection = new JsonObject();
+        connection.addProperty("transport", "tcp");
+        connection.addProperty("ip", "127.0.0.1");
+        connection.addProperty("signature_scheme", "hmac-sha256");
+        connection.addProperty("key", UUID.randomUUID().toString());
+        for (String port : List.of("shell_port", "control_port", "stdin_port", "iopub_port", "hb_port")) {
+            connection.addProperty(port, freePort());
+        }
+        Files.writeString(connectionFile, connection.toString());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_FLAGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("jfork.Main");
+        cmd.add(connectionFile.toString());
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        }
+    }
+}
