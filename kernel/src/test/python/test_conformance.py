@@ -227,6 +227,7 @@ class JforkProtocolTests(unittest.TestCase):
 
     def setUp(self):
         self.flush()
+        self.iopub_stash = []
 
     # ---- helpers ----
 
@@ -272,12 +273,18 @@ class JforkProtocolTests(unittest.TestCase):
             left = deadline - time.monotonic()
             if left <= 0:
                 self.fail("no idle status for %s within %s s; got %s" % (msg_id, timeout, summary(out)))
-            try:
-                msg = self.kc.get_iopub_msg(timeout=left)
-            except Empty:
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
+            mine = [m for m in self.iopub_stash if m["parent_header"].get("msg_id") == msg_id]
+            if mine:
+                msg = mine[0]
+                self.iopub_stash.remove(msg)
+            else:
+                try:
+                    msg = self.kc.get_iopub_msg(timeout=left)
+                except Empty:
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    self.iopub_stash.append(msg)  # another request's: kept for a later call
+                    continue
             out.append(msg)
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 return out
