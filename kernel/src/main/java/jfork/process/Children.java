@@ -1,0 +1,172 @@
+package jfork.process;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The table of our forked children: pid → {@link ChildInfo}.
+ * Reaps only pids it knows: waitpid(-1) would steal the statuses of java.lang.Process children.
+ */
+public final class Children {
+    public static final int WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
+    static final int ECHILD = 10, EINTR = 4, ESRCH = 3;
+
+    private final ConcurrentHashMap<Integer, ChildInfo> table = new ConcurrentHashMap<>();
+    private volatile Consumer<ChildInfo> onReaped = c -> {};
+
+    ChildInfo add(int pid, int parentPid, String label) {
+        ChildInfo info = new ChildInfo(pid, parentPid, label);
+        table.put(pid, info); // a reused pid replaces the old, reaped entry
+        return info;
+    }
+
+    void remove(int pid) { table.remove(pid); }
+
+    /** Called (on whichever thread reaped) when a child's end is recorded. */
+    public void onReaped(Consumer<ChildInfo> listener) { this.onReaped = listener == null ? c -> {} : listener; }
+
+    public ChildInfo get(int pid) { return table.get(pid); }
+
+    /** Snapshot of children not yet reaped (running or stopped). */
+    public List<ChildInfo> live() {
+        List<ChildInfo> out = new ArrayList<>();
+        for (ChildInfo c : table.values()) if (!c.reaped()) out.add(c);
+        out.sort((a, b) -> a.started().compareTo(b.started()));
+        return out;
+    }
+
+    /** Every child ever recorded, reaped ones included. */
+    public List<ChildInfo> all() { return new ArrayList<>(table.values()); }
+
+    public int liveCount() {
+        int n = 0;
+        for (ChildInfo c : table.values()) if (!c.reaped()) n++;
+        return n;
+    }
+
+    /**
+     * Python's os.waitpid for one of our children. Returns (pid, status), or (0, null) with WNOHANG
+     * when nothing changed. A child the table already reaped returns its recorded status, never ECHILD.
+     * With WUNTRACED stopped children are reported; with WCONTINUED continued ones.
+     */
+    public WaitResult waitpid(int pid, int options) {
+        ChildInfo info = table.get(pid);
+        if (info == null) {
+            throw new PosixException("waitpid(" + pid + ") [not a child forked by this process]", ECHILD);
+        }
+        int[] raw = new int[1];
+        while (true) {
+            synchronized (info) {
+                if (info.reaped()) return new WaitResult(pid, info.status());
+            }
+            // Not under the lock: a blocking wait must not stop the reaper looking at this child.
+            int r = Native.posix().waitpid(pid, raw, options);
+            if (r > 0) {
+                record(info, ExitStatus.of(raw[0]));
+                return new WaitResult(pid, ExitStatus.of(raw[0]));
+            }
+            if (r == 0) return WaitResult.NOTHING_YET;
+            int errno = Native.posix().errno();
+            if (errno == EINTR) continue;
+            if (errno == ECHILD) {
+                // The reaper got it first; it records inside the lock, so the lock shows its result.
+                synchronized (info) {
+                    if (info.reaped()) return new WaitResult(pid, info.status());
+                }
+            }
+            throw new PosixException("waitpid(" + pid + ", " + options + ")", errno);
+        }
+    }
+
+    /**
+     * Waits for any of OUR children to end (not stop), like os.wait(). Polls our pids with WNOHANG
+     * (a blocking waitpid(-1) would take java.lang.Process children too). ECHILD when none is alive.
+     */
+    public WaitResult waitAny() {
+        long sleep = 50_000;
+        while (true) {
+            boolean any = false;
+            for (ChildInfo c : table.values()) {
+                if (c.reaped()) continue;
+                any = true;
+                WaitResult r = waitpid(c.pid(), WNOHANG);
+                if (r.pid() != 0 && r.status().terminated()) return r;
+            }
+            if (!any) throw new PosixException("wait() [no live children]", ECHILD);
+            LockSupport.parkNanos(sleep);
+            sleep = Math.min(sleep * 2, 10_000_000);
+        }
+    }
+
+    /** Reaps every child that has ended, without blocking; keeps zombies from staying. */
+    public void reapExited() {
+        int[] raw = new int[1];
+        for (ChildInfo c : table.values()) {
+            synchronized (c) {
+                if (c.reaped()) continue;
+                int r = Native.posix().waitpid(c.pid(), raw, WNOHANG);
+                if (r > 0 && !ExitStatus.of(raw[0]).terminated()) continue; // cannot happen without WUNTRACED
+                if (r > 0) record(c, ExitStatus.of(raw[0]));
+            }
+        }
+    }
+
+    private void record(ChildInfo c, ExitStatus s) {
+        if (c.record(s)) {
+            try {
+                onReaped.accept(c);
+            } catch (RuntimeException e) {
+                e.printStackTrace();
+            }
+        }
+    }
+
+    /** kill(2) one child; ESRCH etc. become PosixException. */
+    public void signal(int pid, int signal) {
+        if (Native.posix().kill(pid, signal) < 0) {
+            throw PosixException.last("kill(" + pid + ", " + Signals.name(signal) + ")");
+        }
+    }
+
+    /**
+     * Signals each live child's process group (the child and its descendants), waits up to
+     * graceMillis for them to end, then SIGKILLs the rest and reaps them all. Returns how many
+     * children needed SIGKILL.
+     */
+    public int killAll(int signal, long graceMillis) {
+        List<ChildInfo> targets = live();
+        for (ChildInfo c : targets) signalGroup(c.pid(), signal);
+        long deadline = System.nanoTime() + graceMillis * 1_000_000L;
+        while (System.nanoTime() < deadline && anyAlive(targets)) {
+            reapExited();
+            LockSupport.parkNanos(2_000_000);
+        }
+        int escalated = 0;
+        for (ChildInfo c : targets) {
+            if (c.reaped()) continue;
+            escalated++;
+            signalGroup(c.pid(), Signals.SIGKILL);
+        }
+        for (ChildInfo c : targets) {
+            if (!c.reaped()) waitpid(c.pid(), 0);
+        }
+        return escalated;
+    }
+
+    private static boolean anyAlive(List<ChildInfo> cs) {
+        for (ChildInfo c : cs) if (!c.reaped()) return true;
+        return false;
+    }
+
+    /** The child leads its own group (setpgid in the child); fall back to the pid if it had no time to. */
+    private static void signalGroup(int pid, int signal) {
+        if (Native.posix().kill(-pid, signal) < 0) Native.posix().kill(pid, signal);
+        // A stopped child only acts on a pending SIGTERM once it runs again.
+        if (signal != Signals.SIGKILL && signal != Signals.SIGCONT && signal != Signals.SIGSTOP) {
+            if (Native.posix().kill(-pid, Signals.SIGCONT) < 0) Native.posix().kill(pid, Signals.SIGCONT);
+        }
+    }
+}

@@ -1,0 +1,374 @@
+package jfork.process;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import jnr.posix.POSIX;
+
+/**
+ * Safe fork(2) of this JVM. Call {@link #fork} from ONE long-lived thread: the child keeps only
+ * that thread, and PR_SET_PDEATHSIG fires when the forking <em>thread</em> ends.
+ *
+ * <p>What makes it safe enough (see shared notes jvm-fork.md): wait until HotSpot's VM/GC/JIT
+ * threads are idle; in the child touch only code and classes the parent already used (see
+ * {@link #warmUp}); give each child stdout/stderr/control pipes; require a STARTED record within a
+ * deadline, else SIGKILL, reap and retry (most hangs happen before user code runs).
+ */
+public final class Forker {
+    /** The child found its parent already gone right after PR_SET_PDEATHSIG. */
+    public static final int EXIT_ORPHANED = 125;
+    /** The child could not write STARTED on its control pipe. */
+    public static final int EXIT_NO_CONTROL = 124;
+    public static final int DEFAULT_MAX_CHILDREN = 64;
+    public static final long DEFAULT_START_TIMEOUT_MS = 1000;
+    static final int MAX_ATTEMPTS = 3;
+    private static final long VM_IDLE_MAX_NANOS = 20_000_000L;
+    private static final int EINTR = 4;
+
+    /** The JVM process that loaded this class; every other pid running this code is a forked child. */
+    private static final int KERNEL_PID = Native.libc().getpid();
+    private static final byte[] STARTED_RECORD = ControlFrames.encode(ControlFrames.STARTED, new byte[0]);
+    /**
+     * Reset to SIG_DFL in the child: HotSpot's handlers for these post to the Signal Dispatcher
+     * thread, which a child does not have, so they would do nothing. SIGPIPE is left to HotSpot on
+     * purpose: a write to a closed pipe then fails with EPIPE (an IOException, as in any JVM)
+     * instead of killing the child silently with no report.
+     */
+    private static final int[] RESET_SIGNALS = {Signals.SIGINT, Signals.SIGTERM, Signals.SIGHUP, Signals.SIGQUIT};
+    /** HotSpot blocks SIGQUIT in all threads but the VM thread: unblock the reset signals too. */
+    private static final long[] RESET_MASK = new long[16];
+    private static final long[] SCRATCH_MASK = new long[16];
+
+    static {
+        for (int sig : RESET_SIGNALS) RESET_MASK[(sig - 1) / 64] |= 1L << ((sig - 1) % 64);
+    }
+
+    // Child-side state (meaningful only in a forked child).
+    private static volatile Runnable[] childHooks = new Runnable[0];
+    private static volatile FdOutputStream controlOut;
+
+    private static final class Holder { static final Forker INSTANCE = new Forker(); }
+
+    /** The process-wide forker (one output pump, one table). */
+    public static Forker get() { return Holder.INSTANCE; }
+
+    private volatile Children children = new Children();
+    private volatile OutputPump pump;
+    private final VmThreadsIdle vmIdle = new VmThreadsIdle();
+    private final AtomicReference<Thread> forkThread = new AtomicReference<>();
+    private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
+    private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
+    private volatile int retries;
+    private volatile int vmBusyForks;
+
+    private Forker() {
+        pump = new OutputPump(() -> children.reapExited());
+        warmUp();
+    }
+
+    // ---------------------------------------------------------------- parent side
+
+    /**
+     * Forks. Returns 0 in the child, the child's pid in the parent — only once the child has
+     * written STARTED. Output of the child goes to {@code out} (on the pump thread).
+     * In a forked child this is a plain fork: the grandchild shares the child's fds 1, 2 and
+     * control pipe, so {@code out} is not used there.
+     */
+    public int fork(String label, ChildOutput out) {
+        Objects.requireNonNull(out, "out");
+        if (isChild()) return forkNested(label);
+        checkForkThread();
+        children.reapExited();
+        int alive = children.liveCount();
+        if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
+        StringBuilder why = new StringBuilder();
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            int[] o = pipe("stdout"), e = null, c = null;
+            try {
+                e = pipe("stderr");
+                c = pipe("control");
+            } catch (PosixException ex) {
+                closeAll(o, e);
+                throw ex;
+            }
+            int[] owned = pump.ownedFds();
+            int[] closeInChild = Arrays.copyOf(owned, owned.length + 3);
+            closeInChild[owned.length] = o[0];
+            closeInChild[owned.length + 1] = e[0];
+            closeInChild[owned.length + 2] = c[0];
+            int parent = Native.libc().getpid();
+            if (!vmIdle.await(VM_IDLE_MAX_NANOS)) vmBusyForks++;
+            int pid = Native.posix().fork();
+            if (pid == 0) {
+                becomeChild(closeInChild, o[1], e[1], c[1], parent);
+                return 0;
+            }
+            int errno = Native.posix().errno();
+            closeFd(o[1]);
+            closeFd(e[1]);
+            closeFd(c[1]);
+            if (pid < 0) {
+                closeFd(o[0]);
+                closeFd(e[0]);
+                closeFd(c[0]);
+                throw new PosixException("fork() [" + label + "]", errno);
+            }
+            children.add(pid, parent, label);
+            String failure = awaitStarted(c[0], startTimeoutMillis);
+            if (failure == null) {
+                pump.register(pid, o[0], e[0], c[0], out);
+                return pid;
+            }
+            Native.posix().kill(pid, Signals.SIGKILL);
+            ExitStatus st = children.waitpid(pid, 0).status();
+            children.remove(pid);
+            closeFd(o[0]);
+            closeFd(e[0]);
+            closeFd(c[0]);
+            retries++;
+            why.append(why.length() == 0 ? "" : "; ").append("attempt ").append(attempt).append(": pid ")
+                    .append(pid).append(' ').append(failure).append(" (then ").append(st).append(')');
+        }
+        throw new ForkFailedException("fork [" + label + "] failed " + MAX_ATTEMPTS + " times: " + why);
+    }
+
+    /** Forks and runs body in the child, which then exits (code 0, or 1 after printing an uncaught throwable). */
+    public ForkedProcess start(String label, ChildOutput out, Runnable body) {
+        int pid = fork(label, out);
+        if (pid == 0) {
+            int code = 0;
+            try {
+                body.run();
+            } catch (Throwable t) {
+                t.printStackTrace();
+                code = 1;
+            }
+            exitChild(code);
+        }
+        return new ForkedProcess(this, pid, label);
+    }
+
+    /**
+     * Signals every live child's process group, SIGKILLs the ones still alive after graceMillis,
+     * reaps them all and closes their pipes (waiting briefly for output to drain).
+     * Returns how many needed SIGKILL. For shutdown, restart and interrupt.
+     */
+    public int killAll(int signal, long graceMillis) {
+        var targets = children.live();
+        int escalated = children.killAll(signal, graceMillis);
+        OutputPump p = pump;
+        if (p != null) {
+            for (ChildInfo c : targets) {
+                // Descendants that escaped the group may still hold the pipes: stop waiting for them.
+                if (!p.awaitClosed(c.pid(), 200)) p.forget(c.pid());
+            }
+            for (ChildInfo c : targets) p.awaitClosed(c.pid(), 1000);
+        }
+        return escalated;
+    }
+
+    public Children children() { return children; }
+
+    public OutputPump pump() { return pump; }
+
+    public int maxChildren() { return maxChildren; }
+
+    /** Cap on live children; forks beyond it throw {@link ForkRefusedException}. */
+    public void setMaxChildren(int cap) {
+        if (cap < 1) throw new IllegalArgumentException("cap must be >= 1, got " + cap);
+        maxChildren = cap;
+    }
+
+    public long startTimeoutMillis() { return startTimeoutMillis; }
+
+    /** How long a child may take to write STARTED before it is killed and the fork retried. */
+    public void setStartTimeoutMillis(long millis) {
+        if (millis < 1) throw new IllegalArgumentException("timeout must be >= 1 ms, got " + millis);
+        startTimeoutMillis = millis;
+    }
+
+    /** Forks retried because a child did not start in time (counted since the JVM started). */
+    public int retries() { return retries; }
+
+    /** Forks done although VM threads stayed busy for the whole idle wait. */
+    public int vmBusyForks() { return vmBusyForks; }
+
+    private void checkForkThread() {
+        Thread me = Thread.currentThread();
+        if (forkThread.compareAndSet(null, me) || forkThread.get() == me) return;
+        throw new IllegalStateException("fork from thread '" + me.getName() + "' refused: this kernel forks only from '"
+                + forkThread.get().getName() + "' (children die with the thread that forked them, PR_SET_PDEATHSIG)");
+    }
+
+    /** Reads the 5-byte STARTED record; returns null on success, else why not. */
+    private static String awaitStarted(int fd, long timeoutMillis) {
+        byte[] got = new byte[STARTED_RECORD.length];
+        byte[] chunk = new byte[STARTED_RECORD.length];
+        int have = 0;
+        int[] pfd = new int[2];
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (have < got.length) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) return "wrote no STARTED record within " + timeoutMillis + " ms";
+            pfd[0] = fd;
+            pfd[1] = LibC.POLLIN;
+            int r = Native.libc().poll(pfd, 1, (int) Math.min(left, Integer.MAX_VALUE));
+            if (r < 0 && Native.posix().errno() == EINTR) continue;
+            if (r < 0) return "poll on its control pipe failed: " + PosixException.describe(Native.posix().errno());
+            if (r == 0) continue;
+            int n = Native.posix().read(fd, chunk, got.length - have);
+            if (n == 0) return "ended before writing STARTED";
+            if (n < 0) {
+                if (Native.posix().errno() == EINTR) continue;
+                return "control pipe read failed: " + PosixException.describe(Native.posix().errno());
+            }
+            System.arraycopy(chunk, 0, got, have, n);
+            have += n;
+        }
+        return Arrays.equals(got, STARTED_RECORD) ? null : "wrote a first control record that is not STARTED";
+    }
+
+    private static int[] pipe(String what) {
+        int[] fds = new int[2];
+        if (Native.posix().pipe(fds) < 0) throw PosixException.last("pipe() for a child's " + what);
+        return fds;
+    }
+
+    private static void closeAll(int[]... pairs) {
+        for (int[] p : pairs) if (p != null) { closeFd(p[0]); closeFd(p[1]); }
+    }
+
+    private static void closeFd(int fd) { Native.posix().close(fd); }
+
+    // ---------------------------------------------------------------- child side
+
+    /**
+     * Runs in the child right after fork. Only this thread exists: no allocation-heavy work, no
+     * class or call site the parent has not already used ({@link #warmUp} touches each), no lock
+     * another parent thread might have held (hence fresh Children, no pump).
+     */
+    private void becomeChild(int[] closeInChild, int outW, int errW, int ctlW, int parent) {
+        LibC c = Native.libc();
+        POSIX p = Native.posix();
+        for (int sig : RESET_SIGNALS) c.signal(sig, LibC.SIG_DFL);
+        c.pthread_sigmask(LibC.SIG_UNBLOCK, RESET_MASK, SCRATCH_MASK);
+        c.prctl(LibC.PR_SET_PDEATHSIG, Signals.SIGKILL, 0, 0, 0);
+        if (p.getppid() != parent) c._exit(EXIT_ORPHANED); // parent died before prctl took effect
+        // Own process group: the kernel can kill a child with all its descendants, and
+        // jupyter_client's SIGINT to the kernel's group does not reach it.
+        p.setpgid(0, 0);
+        p.dup2(outW, 1);
+        p.dup2(errW, 2);
+        if (outW > 2) p.close(outW);
+        if (errW > 2) p.close(errW);
+        for (int fd : closeInChild) if (fd > 2 && fd != ctlW) p.close(fd);
+        controlOut = new FdOutputStream(ctlW);
+        System.setOut(new PrintStream(new FdOutputStream(1), true));
+        System.setErr(new PrintStream(new FdOutputStream(2), true));
+        children = new Children();
+        pump = null;
+        try {
+            controlOut.write(STARTED_RECORD);
+        } catch (IOException e) {
+            c._exit(EXIT_NO_CONTROL);
+        }
+        Runnable[] hooks = childHooks;
+        for (Runnable hook : hooks) hook.run();
+    }
+
+    /** A fork inside a forked child: no new pipes and no pump (there are no other threads). */
+    private int forkNested(String label) {
+        children.reapExited();
+        int alive = children.liveCount();
+        if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
+        int parent = Native.libc().getpid();
+        int pid = Native.posix().fork();
+        if (pid < 0) throw PosixException.last("fork() in forked child " + parent + " [" + label + "]");
+        if (pid == 0) {
+            Native.libc().prctl(LibC.PR_SET_PDEATHSIG, Signals.SIGKILL, 0, 0, 0);
+            if (Native.posix().getppid() != parent) Native.libc()._exit(EXIT_ORPHANED);
+            children = new Children();
+            return 0;
+        }
+        children.add(pid, parent, label);
+        return pid;
+    }
+
+    /** True in a forked child (and grandchild), false in the kernel process. */
+    public static boolean isChild() { return Native.libc().getpid() != KERNEL_PID; }
+
+    /** Runs in every child right after STARTED, in registration order (upper layers' setup). */
+    public static synchronized void addChildHook(Runnable hook) {
+        Objects.requireNonNull(hook, "hook");
+        Runnable[] h = Arrays.copyOf(childHooks, childHooks.length + 1);
+        h[h.length - 1] = hook;
+        childHooks = h;
+    }
+
+    /**
+     * Ends a forked child: flushes System.out/err, then libc _exit. Never System.exit: it waits
+     * for VM threads a forked JVM does not have and hangs.
+     */
+    public static void exitChild(int code) {
+        if (!isChild()) throw new IllegalStateException("exitChild(" + code + ") called in the kernel process itself");
+        System.out.flush();
+        System.err.flush();
+        Native.libc()._exit(code);
+    }
+
+    /**
+     * Sends a framed record to the parent's {@link ChildOutput#onControl}. Types 2..127; 1 is STARTED.
+     * One write(2): records up to 4 KiB (PIPE_BUF) never interleave with a grandchild's.
+     */
+    public static void sendControl(byte type, byte[] payload) throws IOException {
+        if (type < 2) throw new IllegalArgumentException("control type " + type + " is reserved; use 2..127");
+        FdOutputStream out = controlOut;
+        if (!isChild() || out == null) throw new IllegalStateException("sendControl is only for forked children");
+        out.write(ControlFrames.encode(type, payload));
+    }
+
+    /**
+     * Runs, in the parent, every call the child path makes, on harmless arguments: first use of a
+     * class or call site in a child can need a VM thread the child does not have.
+     */
+    private void warmUp() {
+        LibC c = Native.libc();
+        POSIX p = Native.posix();
+        int[] fds = pipe("warm-up");
+        try {
+            FdOutputStream raw = new FdOutputStream(fds[1]);
+            PrintStream ps = new PrintStream(raw, true);
+            ps.println("warm");
+            ps.print('x');
+            ps.flush();
+            raw.write(STARTED_RECORD);
+            raw.write(STARTED_RECORD, 1, 2);
+            byte[] back = new byte[64];
+            p.read(fds[0], back, back.length);
+        } catch (IOException e) {
+            throw new IllegalStateException("warm-up write failed", e);
+        } finally {
+            closeAll(fds);
+        }
+        long old = c.signal(Signals.SIGALRM, LibC.SIG_DFL); // HotSpot leaves SIGALRM at default
+        if (old != LibC.SIG_DFL) c.signal(Signals.SIGALRM, old);
+        c.pthread_sigmask(LibC.SIG_BLOCK, new long[16], SCRATCH_MASK); // blocks nothing
+        c.prctl(LibC.PR_GET_DUMPABLE, 0, 0, 0, 0);
+        c.alarm(0);
+        p.getppid();
+        p.setpgid(0, -1); // EINVAL, changes nothing
+        p.dup2(0, 0);
+        p.close(-1);
+        System.setOut(System.out);
+        System.setErr(System.err);
+        System.out.flush();
+        System.err.flush();
+        new Children().reapExited();
+        new PosixException("warm-up", Children.ESRCH).getMessage();
+        ExitStatus.of(0).toString();
+        isChild();
+        for (Runnable hook : new Runnable[0]) hook.run();
+    }
+}
