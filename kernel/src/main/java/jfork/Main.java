@@ -2,7 +2,10 @@ package jfork;
 
 import jfork.execution.Interpreter;
 import jfork.execution.JShellInterpreter;
+import jfork.magics.ForkMagic;
 import jfork.magics.LsMagic;
+import jfork.magics.PsMagic;
+import jfork.magics.PsTreeMagic;
 import jfork.magics.MagicRegistry;
 import jfork.magics.TimeMagic;
 import jfork.magics.TimeitMagic;
@@ -33,7 +36,10 @@ public final class Main {
                 .register(new LsMagic())
                 .register(new TimeMagic(false))
                 .register(new TimeMagic(true))
-                .register(new TimeitMagic());
+                .register(new TimeitMagic())
+                .register(new ForkMagic())
+                .register(new PsMagic())
+                .register(new PsTreeMagic());
     }
 
     private Main() {

@@ -10,6 +10,7 @@ import jfork.magics.MagicCall;
 import jfork.magics.MagicContext;
 import jfork.magics.MagicRegistry;
 import jfork.magics.UsageError;
+import jfork.process.Forker;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -37,12 +38,21 @@ public final class JShellInterpreter implements Interpreter {
     private final ExecutionThread thread = new ExecutionThread();
     private final KernelExecutionControl control = new KernelExecutionControl(thread);
     private final CellOutput output;
+    private final CellProcesses processes;
     private final MagicRegistry magics;
     private final CompletableFuture<JShell> ready;
     private volatile JavaRunner runner;
 
     public JShellInterpreter(OutputSink sink, InputSource input, MagicRegistry magics) {
         this.output = CellOutput.install(sink);
+        this.processes = new CellProcesses(output);
+        // A forked child comes back here when the snippet that forked returns: it finishes the cell and exits.
+        processes.beforeFork(() -> {
+            if (runner != null) runner.prepareRest();
+        });
+        thread.afterEachTask(() -> {
+            if (Forker.isChild()) ChildCell.finish(runner);
+        });
         this.magics = magics;
         Prompt.install(input);
         this.ready = CompletableFuture.supplyAsync(this::startJShell, r -> {
@@ -65,8 +75,12 @@ public final class JShellInterpreter implements Interpreter {
         try {
             runner.run("int $warmUp = 1 + 1;"); // first compile loads javac: do it before the first cell
             jshell.drop(jshell.snippets().filter(s -> s.source().contains("$warmUp")).findFirst().orElseThrow());
-        } catch (JavaError e) {
-            Log.warn("warm-up failed: " + e.getMessage());
+            thread.call(() -> {
+                runner.warmUpChildPaths();
+                return null;
+            });
+        } catch (Exception e) {
+            Log.warn("warm-up failed: " + e);
         }
         return jshell;
     }
@@ -88,6 +102,7 @@ public final class JShellInterpreter implements Interpreter {
     public ExecuteOutcome execute(ExecuteRequest request) {
         jshell();
         Interrupts.clear();
+        processes.beginCell(request.executionCount());
         output.enterCell(request.cell());
         try {
             thread.call(() -> {
@@ -110,7 +125,11 @@ public final class JShellInterpreter implements Interpreter {
             return ExecuteOutcome.failure(e.getClass().getSimpleName(), String.valueOf(e.getMessage()),
                     List.of("kernel error: " + e));
         } finally {
-            output.flush();
+            try {
+                processes.endCell(request.cell());
+            } finally {
+                output.flush();
+            }
         }
     }
 
@@ -174,6 +193,11 @@ public final class JShellInterpreter implements Interpreter {
         public Object evalJava(String code) throws Exception {
             JavaRunner.Value v = runner.run(code);
             return v == null ? null : v.object();
+        }
+
+        @Override
+        public <T> T onExecutionThread(java.util.concurrent.Callable<T> work) throws Exception {
+            return thread.call(work);
         }
 
         @Override
@@ -271,10 +295,12 @@ public final class JShellInterpreter implements Interpreter {
     @Override
     public void interrupt() {
         control.stop();
+        processes.killCellChildren();
     }
 
     @Override
     public void shutdown() {
-        interrupt();
+        control.stop();
+        processes.killAll();
     }
 }

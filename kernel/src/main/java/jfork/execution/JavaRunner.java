@@ -20,6 +20,11 @@ final class JavaRunner {
     record Value(Object object, String text) {
     }
 
+    /** A snippet compiled and loaded ahead of its turn, so that a forked child never has to run javac. */
+    private record Prepared(java.lang.reflect.Method doit, boolean expression, JavaError compileError) {
+    }
+
+    private final java.util.Map<Snippets.Piece, Prepared> prepared = new java.util.IdentityHashMap<>();
     private final JShell jshell;
     private final KernelExecutionControl control;
     private List<Snippets.Piece> pending = List.of();
@@ -32,7 +37,10 @@ final class JavaRunner {
 
     /** Runs every snippet of {@code code}; returns the last expression's value, or null. */
     Value run(String code) throws JavaError {
-        List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), code);
+        return runPieces(Snippets.split(jshell.sourceCodeAnalysis(), code));
+    }
+
+    Value runPieces(List<Snippets.Piece> pieces) throws JavaError {
         List<Snippets.Piece> outer = pending;
         int outerNext = next;
         pending = pieces;
@@ -55,8 +63,83 @@ final class JavaRunner {
         return new ArrayList<>(pending.subList(Math.min(next, pending.size()), pending.size()));
     }
 
+    /**
+     * Called on the execution thread right before a fork: compiles the rest of the running cell now,
+     * in the kernel. Class loading or compiling in a forked JVM can wait forever for a VM thread
+     * the child does not have; running already-loaded code cannot.
+     */
+    void prepareRest() {
+        for (Snippets.Piece p : remaining()) {
+            if (prepared.containsKey(p)) continue;
+            control.startRecording();
+            List<SnippetEvent> events;
+            java.lang.reflect.Method doit;
+            try {
+                events = jshell.eval(p.source());
+            } finally {
+                doit = control.stopRecording();
+            }
+            boolean expression = false;
+            JavaError error = null;
+            for (SnippetEvent e : events) {
+                if (e.causeSnippet() != null) continue;
+                if (e.status() == Snippet.Status.REJECTED) error = compileError(e.snippet(), p);
+                expression |= isExpression(e.snippet());
+            }
+            prepared.put(p, new Prepared(doit, expression, error));
+        }
+    }
+
+    /**
+     * Runs, in the kernel, the paths a forked child may take (a snippet that throws, run both ways,
+     * and its report), so every class they need is linked before any fork: linking a class in a
+     * forked JVM can wait forever for the VM thread.
+     */
+    void warmUpChildPaths() {
+        String thrower = "if (true) throw new IllegalStateException(\"warm-up \" + 1);";
+        try {
+            run(thrower);
+        } catch (JavaError expected) {
+            String.join("\n", expected.traceback).length();
+        }
+        List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), thrower + "\n1 + 1");
+        List<Snippets.Piece> outer = pending;
+        pending = pieces;
+        next = 0;
+        try {
+            prepareRest();
+            for (Snippets.Piece p : pieces) {
+                try {
+                    evalOne(p);
+                } catch (JavaError expected) {
+                    String.join("\n", expected.traceback).length();
+                }
+            }
+        } finally {
+            pending = outer;
+            next = 0;
+        }
+    }
+
+    private Value runPrepared(Prepared p) throws JavaError {
+        if (p.compileError() != null) throw p.compileError();
+        if (p.doit() == null) return null;
+        Object value;
+        try {
+            value = control.invokeRecorded(p.doit());
+        } catch (CellInterrupted e) {
+            throw JavaError.interrupted();
+        } catch (Throwable t) {
+            if (t instanceof CellInterrupted) throw JavaError.interrupted();
+            throw runtimeError(t);
+        }
+        return p.expression() ? new Value(value, KernelExecutionControl.describe(value)) : null;
+    }
+
     private Value evalOne(Snippets.Piece piece) throws JavaError {
         if (Interrupts.requested()) throw JavaError.interrupted();
+        Prepared ahead = prepared.remove(piece);
+        if (ahead != null) return runPrepared(ahead);
         List<SnippetEvent> events = jshell.eval(piece.source());
         if (Interrupts.requested()) throw JavaError.interrupted();
         Value value = null;
@@ -107,6 +190,24 @@ final class JavaRunner {
         if (first == null) first = "the code does not compile";
         tb.add(0, "CompilationException: " + first.lines().findFirst().orElse(first));
         return new JavaError("CompilationException", first, tb);
+    }
+
+    /** An exception thrown by a snippet run directly (not through JShell's events). */
+    static JavaError runtimeError(Throwable ex) {
+        String ename = ex.getClass().getName();
+        String evalue = ex.getMessage() == null ? "" : ex.getMessage();
+        List<String> tb = new ArrayList<>();
+        tb.add(ename + (evalue.isEmpty() ? "" : ": " + evalue));
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t != ex) tb.add("Caused by: " + t);
+            for (StackTraceElement f : t.getStackTrace()) {
+                String cls = f.getClassName();
+                if (cls.startsWith("jdk.internal.reflect") || cls.startsWith("java.lang.reflect")
+                        || cls.startsWith("jfork.execution") || cls.startsWith("jdk.jshell")) continue;
+                tb.add("\tat " + f);
+            }
+        }
+        return new JavaError(ename, evalue, tb);
     }
 
     static JavaError runtimeError(JShellException ex) {

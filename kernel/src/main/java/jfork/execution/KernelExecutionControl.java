@@ -18,6 +18,9 @@ final class KernelExecutionControl extends DirectExecutionControl {
     private final ExecutionThread thread;
     private volatile Object lastValue;
     private volatile boolean running;
+    // While recording, JShell compiles and loads snippets but their doit methods are kept, not run.
+    private volatile boolean recording;
+    private volatile Method recorded;
 
     KernelExecutionControl(ExecutionThread thread) {
         this.thread = thread;
@@ -46,6 +49,10 @@ final class KernelExecutionControl extends DirectExecutionControl {
 
     @Override
     protected String invoke(Method doitMethod) throws Exception {
+        if (recording) {
+            recorded = doitMethod;
+            return "";
+        }
         lastValue = null;
         Object value;
         try {
@@ -64,6 +71,30 @@ final class KernelExecutionControl extends DirectExecutionControl {
             throw new StoppedException();
         }
         lastValue = value;
+        return valueString(value);
+    }
+
+    void startRecording() {
+        recorded = null;
+        recording = true;
+    }
+
+    /** @return the doit method JShell asked to run while recording, or null (declarations have none) */
+    Method stopRecording() {
+        recording = false;
+        return recorded;
+    }
+
+    /** Runs a recorded doit method on the execution thread. */
+    Object invokeRecorded(Method doit) throws Throwable {
+        try {
+            return thread.call(() -> doit.invoke(null));
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    static String describe(Object value) {
         return valueString(value);
     }
 

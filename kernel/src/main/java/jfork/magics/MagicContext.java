@@ -10,6 +10,9 @@ public interface MagicContext {
     /** The registry, for %lsmagic and help. */
     MagicRegistry registry();
 
+    /** Runs work on the kernel's execution thread, the only thread that may fork. */
+    <T> T onExecutionThread(java.util.concurrent.Callable<T> work) throws Exception;
+
     /** Shows a bundle in the cell's output now (display_data). */
     void display(MimeBundle bundle);
 }

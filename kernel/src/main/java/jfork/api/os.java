@@ -1,0 +1,135 @@
+package jfork.api;
+
+import jfork.execution.CellProcesses;
+import jfork.process.Children;
+import jfork.process.ExitStatus;
+import jfork.process.Forker;
+import jfork.process.Native;
+import jfork.process.PosixException;
+import jfork.process.Signals;
+import jfork.process.WaitResult;
+
+import java.util.List;
+
+/**
+ * Python's {@code os} process functions for cells, named as in Python so that examples translate
+ * line by line: {@code int n = os.fork(); if (n > 0) ... else ...}.
+ */
+@SuppressWarnings({"checkstyle:TypeName", "unused"})
+public final class os {
+    public static final int WNOHANG = Children.WNOHANG;
+    public static final int WUNTRACED = Children.WUNTRACED;
+    public static final int WCONTINUED = Children.WCONTINUED;
+
+    /** Forks the kernel: the child's pid in the parent, 0 in the child, which runs the rest of the cell and ends. */
+    public static int fork() {
+        return Forker.isChild() ? Forker.get().fork("nested", NO_OUTPUT) : CellProcesses.get().fork();
+    }
+
+    public static int getpid() {
+        return Native.libc().getpid();
+    }
+
+    public static int getppid() {
+        return Native.posix().getppid();
+    }
+
+    /** Waits for a child: (pid, status), or (0, null) with WNOHANG while it runs. A reaped child keeps its status. */
+    public static WaitResult waitpid(int pid, int options) {
+        if (pid <= 0) throw new IllegalArgumentException("waitpid takes the pid of one child of this kernel, got " + pid
+                + " (process groups are not supported; use os.wait() for any child)");
+        return Forker.get().children().waitpid(pid, options);
+    }
+
+    /** Waits for any child of this kernel. */
+    public static WaitResult wait_() {
+        return Forker.get().children().waitAny();
+    }
+
+    /** Sends a signal; refuses pids that would hit more than one process or the kernel's own ancestors. */
+    public static void kill(int pid, int sig) {
+        Signals.name(sig); // unknown numbers fail with the list of valid names
+        if (pid <= 0) throw new IllegalArgumentException("os.kill refuses pid " + pid + ": 0 and negative pids signal "
+                + "process groups (-1 would signal every process); use os.killpg for a group");
+        if (pid == 1 || pid == getppid() && !Forker.isChild()) {
+            throw new IllegalArgumentException("os.kill refuses pid " + pid + ": it is " + (pid == 1 ? "init" : "the kernel's parent"));
+        }
+        if (Native.posix().kill(pid, sig) != 0) {
+            throw new PosixException("kill(" + pid + ", " + Signals.name(sig) + ")", Native.posix().errno());
+        }
+    }
+
+    public static void kill(int pid, String sig) {
+        kill(pid, Signals.parse(sig));
+    }
+
+    /** Ends this process at once, without running the rest of the cell (only in a forked child). */
+    public static void _exit(int code) {
+        if (!Forker.isChild()) {
+            throw new IllegalStateException("os._exit would end the kernel itself; it is meant for forked children");
+        }
+        Forker.exitChild(code);
+    }
+
+    /** Replaces this (forked) process with a program; args[0] is its name, as in Python. */
+    public static void execv(String path, List<String> args) {
+        exec(path, args, false);
+    }
+
+    public static void execv(String path, String... args) {
+        exec(path, List.of(args), false);
+    }
+
+    /** Like execv, looking the program up on PATH. */
+    public static void execvp(String file, List<String> args) {
+        exec(file, args, true);
+    }
+
+    public static void execvp(String file, String... args) {
+        exec(file, List.of(args), true);
+    }
+
+    private static void exec(String program, List<String> args, boolean searchPath) {
+        if (!Forker.isChild()) {
+            throw new IllegalStateException("exec would replace the kernel itself; call it in a forked child (os.fork() == 0)");
+        }
+        System.out.flush();
+        System.err.flush();
+        String[] argv = args.toArray(new String[0]);
+        String path = searchPath ? onPath(program) : program;
+        Native.posix().execv(path, argv);
+        throw new PosixException((searchPath ? "execvp(" : "execv(") + program + ")", Native.posix().errno());
+    }
+
+    /** PATH lookup as execvp(3) does it; a name with a slash is taken as it is. */
+    private static String onPath(String file) {
+        if (file.contains("/")) return file;
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            java.io.File f = new java.io.File(dir.isEmpty() ? "." : dir, file);
+            if (f.isFile() && f.canExecute()) return f.getPath();
+        }
+        return file; // execv then fails with ENOENT, which names the program
+    }
+
+    /** A pipe: [read end, write end] file descriptors. */
+    public static int[] pipe() {
+        int[] fds = new int[2];
+        if (Native.posix().pipe(fds) != 0) throw new PosixException("pipe()", Native.posix().errno());
+        return fds;
+    }
+
+    public static int cpuCount() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Describes a raw status or names the result of waitpid in words. */
+    public static String describe(WaitResult r) {
+        return r.status() == null ? "still running" : r.status().toString();
+    }
+
+    private static final jfork.process.ChildOutput NO_OUTPUT = (pid, stream, data) -> { };
+
+    private os() {
+    }
+}

@@ -1,0 +1,147 @@
+package jfork.execution;
+
+import jfork.process.ChildInfo;
+import jfork.process.ChildOutput;
+import jfork.process.ExitStatus;
+import jfork.process.Forker;
+import jfork.process.Signals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Ties forked children to the cell that forked them: their output goes to that cell, the cell stays
+ * busy until they end (bounded), and an interrupt or shutdown ends them.
+ */
+public final class CellProcesses {
+    private static volatile CellProcesses instance;
+
+    private final CellOutput output;
+    private final Map<Integer, Object> cellOf = new ConcurrentHashMap<>();
+    private final Map<Integer, String> labelOf = new ConcurrentHashMap<>();
+    private volatile long waitMillis = 30_000;
+    private volatile Runnable beforeFork = () -> { };
+    private int cellNumber;
+
+    CellProcesses(CellOutput output) {
+        this.output = output;
+        instance = this;
+    }
+
+    public static CellProcesses get() {
+        return instance;
+    }
+
+    /** How long a cell waits for its children before it reports them and returns. */
+    public void setWaitSeconds(double seconds) {
+        if (!(seconds >= 0)) throw new IllegalArgumentException("the wait must be >= 0 seconds, got " + seconds);
+        waitMillis = (long) (seconds * 1000);
+    }
+
+    public double waitSeconds() {
+        return waitMillis / 1000.0;
+    }
+
+    /** Runs on the forking thread before every fork of a cell (the interpreter compiles the rest of the cell). */
+    void beforeFork(Runnable hook) {
+        beforeFork = hook;
+    }
+
+    void beginCell(int executionCount) {
+        cellNumber = executionCount;
+    }
+
+    /** Forks on behalf of the running cell; 0 in the child, the pid in the kernel. */
+    public int fork() {
+        Object cell = output.cell();
+        String label = "cell [" + cellNumber + "]";
+        beforeFork.run();
+        int pid = Forker.get().fork(label, new ChildOutput() {
+            @Override
+            public void onOutput(int pid, Stream stream, byte[] data) {
+                output.append(cell, stream == Stream.STDOUT ? "stdout" : "stderr", data, 0, data.length);
+            }
+
+        });
+        if (pid > 0) {
+            cellOf.put(pid, cell);
+            labelOf.put(pid, label);
+        }
+        return pid;
+    }
+
+    public String labelOf(int pid) {
+        return labelOf.getOrDefault(pid, "");
+    }
+
+    /** At cell end: wait for the cell's children and their output; report the ones still running. */
+    void endCell(Object cell) {
+        long deadline = System.currentTimeMillis() + waitMillis;
+        List<Integer> mine = new ArrayList<>();
+        cellOf.forEach((pid, c) -> {
+            if (c == cell) mine.add(pid);
+        });
+        List<Integer> stillRunning = new ArrayList<>();
+        for (int pid : mine) {
+            if (!awaitChild(pid, deadline)) {
+                stillRunning.add(pid);
+                continue;
+            }
+            Forker.get().pump().awaitClosed(pid, Math.max(50, deadline - System.currentTimeMillis()));
+            ChildInfo info = Forker.get().children().get(pid);
+            ExitStatus st = info == null ? null : info.status();
+            if (st != null && st.signaled()) {
+                System.err.println("child " + pid + " was " + st);
+            }
+            cellOf.remove(pid);
+        }
+        if (!stillRunning.isEmpty()) {
+            System.err.println("note: " + (stillRunning.size() == 1 ? "child " : "children ") + stillRunning
+                    + " still running after " + waitSeconds() + " s; their output keeps coming to this cell (%ps lists them)");
+        }
+    }
+
+    private boolean awaitChild(int pid, long deadline) {
+        while (true) {
+            ChildInfo info = Forker.get().children().get(pid);
+            if (info == null || info.reaped()) return true;
+            if (Interrupts.requested()) {
+                killCellChildren();
+                return true;
+            }
+            if (System.currentTimeMillis() >= deadline) return false;
+            Forker.get().children().reapExited();
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                if (Interrupts.requested()) killCellChildren();
+            }
+        }
+    }
+
+    /** Interrupt: the running cell's children get SIGTERM, then SIGKILL. */
+    void killCellChildren() {
+        Object cell = output.cell();
+        List<Integer> mine = new ArrayList<>();
+        cellOf.forEach((pid, c) -> {
+            if (c == cell) mine.add(pid);
+        });
+        for (int pid : mine) {
+            ChildInfo info = Forker.get().children().get(pid);
+            if (info != null && !info.reaped()) {
+                try {
+                    Forker.get().children().signal(pid, Signals.SIGKILL);
+                } catch (RuntimeException gone) {
+                    // already ended
+                }
+            }
+        }
+    }
+
+    /** Shutdown and restart: every child of the kernel ends. */
+    void killAll() {
+        Forker.get().killAll(Signals.SIGTERM, 300);
+    }
+}

@@ -1,0 +1,202 @@
+package jfork.kernel;
+
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static jfork.kernel.TestClient.obj;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** fork() from cells, through a real client: output in the cell, children reaped, nothing leaked. */
+@Timeout(120)
+class ForkCellTest {
+    static KernelProcess kernel;
+    static TestClient client;
+    static int baselineFds;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kernel = new KernelProcess();
+        client = new TestClient(kernel.connection);
+        client.waitReady();
+        assertEquals("ok", client.execute("os.getpid()").status());
+        client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);"); // pipes and pump threads exist from here on
+        baselineFds = fds(kernel.pid());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        client.close();
+        kernel.close();
+    }
+
+    @AfterEach
+    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
+        Thread.sleep(100);
+        Set<Long> children = kernel.process.children().map(ProcessHandle::pid).collect(Collectors.toSet());
+        for (long c : children) {
+            assertNotEquals('Z', state(c), "zombie child " + c);
+        }
+        assertTrue(children.isEmpty(), "children still alive after the test: " + children);
+        long deadline = System.currentTimeMillis() + 2000; // the pump closes a child's pipes once drained
+        while (fds(kernel.pid()) != baselineFds && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        assertEquals(baselineFds, fds(kernel.pid()), () -> "file descriptors leaked: " + fdList(kernel.pid()));
+    }
+
+    @Test
+    void theArticleExamplePrintsParentAndChildLinesInTheCell() {
+        var r = client.execute("""
+                void parentChildProcess() {
+                    int n = os.fork();
+                    int id = os.getpid();
+                    if (n > 0) System.out.println("Parent process: " + id);
+                    else System.out.println("Child process: " + id);
+                }
+                parentChildProcess();""");
+        assertEquals("ok", r.status());
+        Matcher parent = Pattern.compile("Parent process: (\\d+)").matcher(r.stdout());
+        Matcher child = Pattern.compile("Child process: (\\d+)").matcher(r.stdout());
+        assertTrue(parent.find() && child.find(), r.stdout());
+        assertEquals(Long.toString(kernel.pid()), parent.group(1));
+        assertNotEquals(parent.group(1), child.group(1));
+    }
+
+    @Test
+    void atTopLevelTheChildRunsTheRestOfTheCellThenEnds() {
+        var r = client.execute("""
+                int pid = os.fork();
+                if (pid == 0) System.out.println("child " + os.getpid());
+                else System.out.println("parent of " + pid);
+                System.out.println("both " + os.getpid());
+                pid""");
+        assertEquals("ok", r.status());
+        String child = r.result();
+        assertTrue(r.stdout().contains("child " + child), r.stdout());
+        assertTrue(r.stdout().contains("parent of " + child));
+        assertTrue(r.stdout().contains("both " + child));
+        assertTrue(r.stdout().contains("both " + kernel.pid()));
+        assertEquals(child, client.execute("pid").result(), "the kernel keeps its own variables");
+    }
+
+    @Test
+    void aChildExceptionIsShownWithItsPidAndTheKernelGoesOn() {
+        var r = client.execute("int k = os.fork(); if (k == 0) { throw new IllegalStateException(\"child boom\"); }\n"
+                + "System.out.println(\"after in \" + os.getpid());");
+        assertEquals("ok", r.status());
+        assertTrue(r.stderr().matches("(?s).*\\[child \\d+] java.lang.IllegalStateException: child boom.*"), r.stderr());
+        assertTrue(r.stdout().contains("after in " + kernel.pid()));
+        assertFalse(r.stdout().contains("after in " + client.execute("k").result()), "the child stopped at its exception");
+    }
+
+    @Test
+    void forkMagicRunsTheBodyInNChildrenAndLabelsTheirLines() {
+        var one = client.execute("%%fork\nSystem.out.println(\"solo \" + os.getpid());");
+        assertTrue(one.stdout().startsWith("solo "), one.stdout());
+        client.execute("int untouched = 1;");
+        var four = client.execute("%%fork -n 4\nuntouched = 99;\nSystem.out.println(\"hello from \" + os.getpid());");
+        assertEquals("ok", four.status(), four.stderr());
+        List<String> lines = four.stdout().lines().toList();
+        assertEquals(4, lines.size(), four.stdout() + four.stderr());
+        for (String l : lines) assertTrue(l.matches("\\[(\\d+)] hello from \\1"), l);
+        assertEquals("1", client.execute("untouched").result(), "the parent's variables are unchanged");
+        var bad = client.execute("%%fork -n zero\n1;");
+        assertEquals("UsageError", bad.ename());
+        assertTrue(bad.reply().content().get("evalue").getAsString().contains("Usage:"));
+    }
+
+    @Test
+    void aChildKilledMidOutputKeepsWhatItPrinted() {
+        var r = client.execute("""
+                int victim = os.fork();
+                if (victim == 0) { for (int i = 0; ; i++) { System.out.println("tick " + i); Thread.sleep(20); } }
+                Thread.sleep(400);
+                os.kill(victim, 9);
+                os.waitpid(victim, 0).status()""");
+        assertEquals("ok", r.status(), r.stderr());
+        assertTrue(r.stdout().contains("tick 0") && r.stdout().contains("tick 5"), r.stdout());
+        assertEquals("killed by SIGKILL", r.result());
+    }
+
+    @Test
+    void psListsChildrenAndBadPidsAreRefused() {
+        client.execute("int p1 = os.fork(); if (p1 == 0) os._exit(3);");
+        var ps = client.execute("%ps");
+        assertTrue(ps.result().contains("exited with code 3"), ps.result());
+        var refused = client.execute("os.kill(-1, 15)");
+        assertEquals("java.lang.IllegalArgumentException", refused.ename());
+        assertTrue(refused.reply().content().get("evalue").getAsString().contains("-1"));
+    }
+
+    @Test
+    void execReplacesTheChildAndItsOutputReachesTheCell() {
+        var r = client.execute("int e = os.fork(); if (e == 0) os.execvp(\"echo\", \"echo\", \"exec says hi\");");
+        assertEquals("exec says hi\n", r.stdout());
+    }
+
+    @Test
+    void shutdownWithLiveChildrenLeavesNoneBehind() throws Exception {
+        try (KernelProcess k = new KernelProcess(); TestClient c = new TestClient(k.connection)) {
+            c.waitReady();
+            var r = c.execute("for (int i = 0; i < 3; i++) { if (os.fork() == 0) { while (true) Thread.sleep(1000); } }",
+                    obj("stop_on_error", true), 5_000 + 0);
+            assertNotNull(r);
+        } catch (AssertionError cellStillWaiting) {
+            // the cell waits for its children; shutting down is the point of this test
+        }
+        try (KernelProcess k = new KernelProcess(); TestClient c = new TestClient(k.connection)) {
+            c.waitReady();
+            c.execute("%%fork -n 1 --timeout 0.5\nSystem.out.println(1);");
+            c.send(c.shell, "execute_request", obj("code", "for (int i = 0; i < 3; i++) { if (os.fork() == 0) { while (true) Thread.sleep(1000); } }",
+                    "silent", false, "store_history", true, "user_expressions", new JsonObject(), "allow_stdin", false, "stop_on_error", true));
+            Thread.sleep(1500);
+            List<ProcessHandle> kids = k.process.children().toList();
+            assertEquals(3, kids.size(), "three children alive before shutdown");
+            c.request(c.control, "shutdown_request", obj("restart", false));
+            assertTrue(k.process.waitFor(2, TimeUnit.SECONDS));
+            Thread.sleep(200);
+            for (ProcessHandle h : kids) assertFalse(h.isAlive(), "child " + h.pid() + " outlived the kernel");
+        }
+    }
+
+    static int fds(long pid) throws IOException {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return (int) s.count();
+        }
+    }
+
+    static String fdList(long pid) {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return s.map(p -> {
+                try {
+                    return p.getFileName() + "->" + Files.readSymbolicLink(p);
+                } catch (IOException e) {
+                    return p.getFileName() + "->?";
+                }
+            }).toList().toString();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static char state(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
+        } catch (IOException gone) {
+            return '-';
+        }
+    }
+}
