@@ -212,6 +212,27 @@ class ForkerTest {
         assertEquals("from grandchild\n", rec.stdout(p.pid()));
     }
 
+    @Test
+    void grandchildDiesWithItsParentChild() {
+        ForkedProcess p = forker.start("orphaning", rec, () -> {
+            int pid = forker.fork("grandchild", rec);
+            if (pid == 0) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Forker.exitChild(2);
+                }
+            }
+            System.out.println(pid);
+            Forker.exitChild(0); // PR_SET_PDEATHSIG set in the grandchild now SIGKILLs it
+        });
+        assertEquals("exited with code 0", endWithin(p, 3000).toString());
+        assertTrue(p.awaitOutputClosed(3000), "the grandchild held the pipes: it did not die");
+        int grandchild = Integer.parseInt(rec.stdout(p.pid()).trim());
+        waitUntil(2000, () -> ProcState.read(grandchild) == null);
+        assertNull(ProcState.read(grandchild));
+    }
+
     // ------------------------------------------------------------------ table and waitpid
 
     @Test
