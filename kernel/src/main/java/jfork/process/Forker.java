@@ -45,6 +45,9 @@ public final class Forker {
         for (int sig : RESET_SIGNALS) RESET_MASK[(sig - 1) / 64] |= 1L << ((sig - 1) % 64);
     }
 
+    /** Test seam: runs in the child before STARTED, to simulate a child that hangs while starting. */
+    static volatile Runnable beforeStartedForTests;
+
     // Child-side state (meaningful only in a forked child).
     private static volatile Runnable[] childHooks = new Runnable[0];
     private static volatile FdOutputStream controlOut;
@@ -269,6 +272,8 @@ public final class Forker {
         System.setErr(new PrintStream(new FdOutputStream(2), true));
         children = new Children();
         pump = null;
+        Runnable seam = beforeStartedForTests;
+        if (seam != null) seam.run();
         try {
             controlOut.write(STARTED_RECORD);
         } catch (IOException e) {
