@@ -285,6 +285,22 @@ class ForkerTest {
         assertEquals("ECHILD", e.errnoName());
     }
 
+    @Test
+    void killAllReachesDescendantsOfAnExitedChild() {
+        ForkedProcess p = forker.start("leaves a daemon", rec, () -> {
+            int pid = forker.fork("daemon", rec);
+            if (pid == 0) {
+                Native.libc().prctl(LibC.PR_SET_PDEATHSIG, 0, 0, 0, 0); // survive the child
+                while (true) Thread.onSpinWait();
+            }
+            Forker.exitChild(0);
+        });
+        assertEquals("exited with code 0", endWithin(p, 3000).toString());
+        assertFalse(p.awaitOutputClosed(300), "the daemon holds the child's pipes");
+        forker.killAll(Signals.SIGTERM, 100);
+        assertTrue(p.awaitOutputClosed(2000), "killAll killed the child's group");
+    }
+
     // ------------------------------------------------------------------ table and waitpid
 
     @Test
