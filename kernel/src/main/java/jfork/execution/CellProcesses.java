@@ -24,6 +24,7 @@ public final class CellProcesses {
     private volatile long waitMillis = 30_000;
     private volatile Runnable beforeFork = () -> { };
     private int cellNumber;
+    private volatile jfork.process.HangWatch hangWatch;
 
     CellProcesses(CellOutput output) {
         this.output = output;
@@ -58,6 +59,7 @@ public final class CellProcesses {
         Object cell = output.cell();
         String label = "cell [" + cellNumber + "]";
         beforeFork.run();
+        if (hangWatch == null) hangWatch = jfork.process.HangWatch.forChildren(Forker.get(), this::onHang);
         int pid = Forker.get().fork(label, new ChildOutput() {
             @Override
             public void onOutput(int pid, Stream stream, byte[] data) {
@@ -70,6 +72,22 @@ public final class CellProcesses {
             labelOf.put(pid, label);
         }
         return pid;
+    }
+
+    /** A child whose every thread waits on a lock nothing can release: kill it and say why. */
+    private void onHang(int pid, String where) {
+        Object cell = cellOf.get(pid);
+        try {
+            Forker.get().children().signal(pid, Signals.SIGKILL);
+        } catch (RuntimeException gone) {
+            return;
+        }
+        String text = "child " + pid + " hung (" + where + ") and was killed: a forked JVM keeps only the thread "
+                + "that called fork(), so a lock held by another thread, a garbage collection or a JIT/VM-thread "
+                + "operation it waits for can never complete. Keep child code to what already ran in the kernel, "
+                + "allocate little, or start a fresh process (fork + exec).\n";
+        byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        output.append(cell != null ? cell : output.cell(), "stderr", b, 0, b.length);
     }
 
     public String labelOf(int pid) {

@@ -141,6 +141,24 @@ class ForkCellTest {
     }
 
     @Test
+    void aChildBlockedOnALockHeldByAKernelThreadIsDetectedExplainedAndKilled() {
+        var r = client.execute("""
+                var lock = new java.util.concurrent.locks.ReentrantLock();
+                var held = new java.util.concurrent.CountDownLatch(1);
+                Thread holder = new Thread(() -> { lock.lock(); held.countDown(); try { Thread.sleep(5000); } catch (InterruptedException e) {} finally { lock.unlock(); } });
+                holder.start(); held.await();
+                lock.tryLock(); lock.isLocked();
+                int blocked = os.fork();
+                if (blocked == 0) { lock.lock(); System.out.println("never printed"); }
+                holder.interrupt();
+                blocked""");
+        assertEquals("ok", r.status(), r.stderr());
+        assertFalse(r.stdout().contains("never printed"));
+        assertTrue(r.stderr().contains("child " + r.result() + " hung"), r.stderr());
+        assertTrue(r.stderr().contains("keeps only the thread"), r.stderr());
+    }
+
+    @Test
     void execReplacesTheChildAndItsOutputReachesTheCell() {
         var r = client.execute("int e = os.fork(); if (e == 0) os.execvp(\"echo\", \"echo\", \"exec says hi\");");
         assertEquals("exec says hi\n", r.stdout());
