@@ -96,20 +96,34 @@ public final class os {
         System.out.flush();
         System.err.flush();
         String[] argv = args.toArray(new String[0]);
-        String path = searchPath ? onPath(program) : program;
-        Native.posix().execv(path, argv);
-        throw new PosixException((searchPath ? "execvp(" : "execv(") + program + ")", Native.posix().errno());
+        int errno = 2; // ENOENT
+        if (!searchPath || program.contains("/")) {
+            Native.posix().execv(program, argv);
+            errno = Native.posix().errno();
+        } else {
+            // PATH search as execvp(3) does it: try each directory; only native calls, nothing new to link
+            for (String dir : SEARCH_PATH) {
+                Native.posix().execv(dir + "/" + program, argv);
+                int e = Native.posix().errno();
+                if (e != 2 && e != 20) errno = e; // keep EACCES and the like over ENOENT/ENOTDIR
+            }
+        }
+        throw new PosixException((searchPath ? "execvp(" : "execv(") + program + ")", errno);
     }
 
-    /** PATH lookup as execvp(3) does it; a name with a slash is taken as it is. */
-    private static String onPath(String file) {
-        if (file.contains("/")) return file;
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            java.io.File f = new java.io.File(dir.isEmpty() ? "." : dir, file);
-            if (f.isFile() && f.canExecute()) return f.getPath();
+    private static final String[] SEARCH_PATH =
+            System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").replace("::", ":.:").split(":");
+
+    static {
+        // Bind execv in the kernel (a failing call): jnr generates its call stub on first use, which a
+        // forked child cannot do safely.
+        try {
+            Native.posix().execv("/nonexistent/jfork-warm-up", new String[]{"jfork-warm-up"});
+            Native.posix().errno();
+            new PosixException("execv(warm-up)", 2).getMessage();
+        } catch (RuntimeException ignored) {
+            // only the binding matters
         }
-        return file; // execv then fails with ENOENT, which names the program
     }
 
     /** A pipe: [read end, write end] file descriptors. */

@@ -77,6 +77,7 @@ public final class CellProcesses {
     /** A child whose every thread waits on a lock nothing can release: kill it and say why. */
     private void onHang(int pid, String where) {
         Object cell = cellOf.get(pid);
+        if (System.getenv("JFORK_HANG_BACKTRACE") != null) logNativeBacktrace(pid);
         try {
             Forker.get().children().signal(pid, Signals.SIGKILL);
         } catch (RuntimeException gone) {
@@ -88,6 +89,20 @@ public final class CellProcesses {
                 + "allocate little, or start a fresh process (fork + exec).\n";
         byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         output.append(cell != null ? cell : output.cell(), "stderr", b, 0, b.length);
+    }
+
+    /** Diagnostics for kernel developers: where in the JVM a hung child waits (needs gdb). */
+    private static void logNativeBacktrace(int pid) {
+        try {
+            Process gdb = new ProcessBuilder("gdb", "-p", Integer.toString(pid), "-batch", "-ex", "bt 30")
+                    .redirectErrorStream(true).start();
+            String out = new String(gdb.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            gdb.waitFor();
+            jfork.Log.warn("hung child " + pid + " backtrace:\n" + out.lines().filter(l -> l.startsWith("#"))
+                    .collect(java.util.stream.Collectors.joining("\n")));
+        } catch (Exception e) {
+            jfork.Log.warn("no backtrace for hung child " + pid + ": " + e);
+        }
     }
 
     public String labelOf(int pid) {

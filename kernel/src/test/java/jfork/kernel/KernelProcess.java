@@ -41,7 +41,9 @@ final class KernelProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("jfork.Main");
         cmd.add(connectionFile.toString());
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("JFORK_HANG_BACKTRACE", "1"); // a hung child's native stack lands in the log
+        process = pb.start();
     }
 
     private static int freePort() throws IOException {
@@ -55,6 +57,11 @@ final class KernelProcess implements AutoCloseable {
     }
 
     String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** The kernel's log, for assertion messages. */
+    String logTail() throws IOException {
         return Files.readString(log);
     }
 
