@@ -151,7 +151,12 @@ public final class CellOutput {
         while (true) {
             try {
                 Thread.sleep(FLUSH_INTERVAL_MS);
-                flush();
+                jfork.process.ForkGate.enter();
+                try {
+                    flush();
+                } finally {
+                    jfork.process.ForkGate.leave();
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

@@ -77,9 +77,9 @@ public final class JShellInterpreter implements Interpreter {
             jshell.drop(jshell.snippets().filter(s -> s.source().contains("$warmUp")).findFirst().orElseThrow());
             thread.call(() -> {
                 runner.warmUpChildPaths();
-                // the fork layer and the cell API, linked now rather than first touched in a child
+                // the fork layer and every kernel class, linked now rather than first touched in a child
                 Forker.get();
-                Class.forName("jfork.api.os", true, getClass().getClassLoader());
+                ClassPreloader.preloadKernelClasses();
                 return null;
             });
         } catch (Exception e) {

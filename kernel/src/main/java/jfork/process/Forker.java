@@ -31,7 +31,8 @@ public final class Forker {
     public static final int DEFAULT_MAX_CHILDREN = 64;
     public static final long DEFAULT_START_TIMEOUT_MS = 1000;
     static final int MAX_ATTEMPTS = 3;
-    private static final long VM_IDLE_MAX_NANOS = 20_000_000L;
+    // Other threads normally fall asleep within a few ms; a busy background thread costs up to this much per fork.
+    private static final long VM_IDLE_MAX_NANOS = 100_000_000L;
     private static final int EINTR = 4;
 
     /** The JVM process that loaded this class; every other pid running this code is a forked child. */
@@ -109,8 +110,14 @@ public final class Forker {
             closeInChild[owned.length + 1] = e[0];
             closeInChild[owned.length + 2] = c[0];
             int parent = Native.libc().getpid();
-            if (!vmIdle.await(VM_IDLE_MAX_NANOS)) vmBusyForks++;
-            int pid = Native.posix().fork();
+            int pid;
+            ForkGate.close();
+            try {
+                if (!vmIdle.await(VM_IDLE_MAX_NANOS)) vmBusyForks++;
+                pid = Native.posix().fork();
+            } finally {
+                ForkGate.open();
+            }
             if (pid == 0) {
                 becomeChild(closeInChild, o[1], e[1], c[1], parent);
                 return 0;

@@ -61,10 +61,13 @@ public final class HangWatch implements AutoCloseable {
 
     private void loop() {
         while (!closing) {
+            ForkGate.enter();
             try {
                 sampleOnce(System.nanoTime() / 1_000_000L);
             } catch (Throwable t) {
                 System.err.println("jfork: hang watch sample failed: " + t);
+            } finally {
+                ForkGate.leave();
             }
             try {
                 Thread.sleep(SAMPLE_MILLIS);

@@ -118,19 +118,41 @@ public final class OutputPump implements AutoCloseable {
 
     private void loop() {
         LibC libc = Native.libc();
-        long lastTick = System.nanoTime();
         while (!closing) {
-            Runnable c;
-            while ((c = commands.poll()) != null) c.run();
-            int n = sources.size() + 1;
-            if (pollfds.length < 2 * n) pollfds = new int[4 * n];
-            pollfds[0] = wakeRead;
-            pollfds[1] = LibC.POLLIN;
-            for (int i = 1; i < n; i++) {
-                pollfds[2 * i] = sources.get(i - 1).fd;
-                pollfds[2 * i + 1] = LibC.POLLIN;
+            int n;
+            ForkGate.enter();
+            try {
+                Runnable c;
+                while ((c = commands.poll()) != null) c.run();
+                n = sources.size() + 1;
+                if (pollfds.length < 2 * n) pollfds = new int[4 * n];
+                pollfds[0] = wakeRead;
+                pollfds[1] = LibC.POLLIN;
+                for (int i = 1; i < n; i++) {
+                    pollfds[2 * i] = sources.get(i - 1).fd;
+                    pollfds[2 * i + 1] = LibC.POLLIN;
+                }
+            } finally {
+                ForkGate.leave();
             }
             int r = libc.poll(pollfds, n, TICK_MS);
+            ForkGate.enter();
+            try {
+                r = afterPoll(r, n);
+            } finally {
+                ForkGate.leave();
+            }
+        }
+        for (Source s : sources) if (!s.done) finish(s);
+        Native.posix().close(wakeRead);
+        Native.posix().close(wakeWrite);
+    }
+
+    private long lastTick = System.nanoTime();
+
+    /** Everything the pump does between two polls: reaping tick, reading, delivering. */
+    private int afterPoll(int r, int n) {
+        {
             long now = System.nanoTime();
             if (now - lastTick >= TICK_MS * 1_000_000L) {
                 lastTick = now;
@@ -140,7 +162,7 @@ public final class OutputPump implements AutoCloseable {
                     t.printStackTrace();
                 }
             }
-            if (r <= 0) continue;
+            if (r <= 0) return r;
             if ((pollfds[1] >>> 16) != 0) Native.posix().read(wakeRead, buf, buf.length);
             boolean removed = false;
             for (int i = 1; i < n; i++) {
@@ -155,10 +177,8 @@ public final class OutputPump implements AutoCloseable {
                 removed |= s.done;
             }
             if (removed) sources.removeIf(s -> s.done);
+            return r;
         }
-        for (Source s : sources) if (!s.done) finish(s);
-        Native.posix().close(wakeRead);
-        Native.posix().close(wakeWrite);
     }
 
     private void drain(Source s) {

@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Waits (bounded) until HotSpot's own threads — VM thread, GC, JIT compilers, periodic task — are
- * not running. Forking while one of them runs can leave the child holding a VM lock or mid
- * safepoint with nobody to release it; waiting removed the JIT-related hangs in measurements.
+ * Waits (bounded) until every other thread of the JVM is not running: HotSpot's own (VM thread,
+ * GC, JIT compilers) and the application's (ZeroMQ I/O, output flusher...). A thread caught
+ * running at the instant of fork may hold a VM lock (compile queue, class loading, safepoint)
+ * that nobody releases in the child; the child then hangs the first time it needs that lock, e.g.
+ * when an interpreted method crosses its compile threshold (gdb: CompileBroker::compile_method_base
+ * waiting on a mutex). A thread asleep holds no such short-lived lock.
  * Not thread-safe: used by the single fork thread.
  */
 final class VmThreadsIdle {
@@ -22,13 +25,16 @@ final class VmThreadsIdle {
     private final byte[] buf = new byte[512];
     private int knownTaskCount = -1;
     private String[] vmStatPaths = new String[0];
+    private String[] otherStatPaths = new String[0];
+    // Application threads that keep running (a cell's busy worker) are waited for only this long.
+    private static final long OTHERS_MAX_NANOS = 10_000_000L;
 
     /** Returns true when they were all idle at once, false when maxNanos passed first. */
     boolean await(long maxNanos) {
         refreshIfThreadsChanged();
         long start = System.nanoTime();
         while (true) {
-            if (allIdle()) return true;
+            if (allIdle(vmStatPaths) && (System.nanoTime() - start >= OTHERS_MAX_NANOS || allIdle(otherStatPaths))) return true;
             if (System.nanoTime() - start >= maxNanos) return false;
             LockSupport.parkNanos(100_000);
         }
@@ -39,22 +45,33 @@ final class VmThreadsIdle {
         String[] tids = new File("/proc/self/task").list();
         if (tids == null || tids.length == knownTaskCount) return;
         knownTaskCount = tids.length;
-        List<String> paths = new ArrayList<>();
+        List<String> vm = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        String self = selfTid();
         for (String tid : tids) {
+            if (tid.equals(self)) continue;
             String comm = readFirstLine("/proc/self/task/" + tid + "/comm");
             if (comm == null) continue;
-            for (String prefix : VM_THREAD_PREFIXES) {
-                if (comm.startsWith(prefix)) {
-                    paths.add("/proc/self/task/" + tid + "/stat");
-                    break;
-                }
-            }
+            boolean isVm = false;
+            for (String prefix : VM_THREAD_PREFIXES) isVm |= comm.startsWith(prefix);
+            (isVm ? vm : others).add("/proc/self/task/" + tid + "/stat");
         }
-        vmStatPaths = paths.toArray(new String[0]);
+        vmStatPaths = vm.toArray(new String[0]);
+        otherStatPaths = others.toArray(new String[0]);
     }
 
-    private boolean allIdle() {
-        for (String path : vmStatPaths) {
+    /** The calling thread's id, from /proc/thread-self -> "PID/task/TID". */
+    private static String selfTid() {
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self")).toString();
+            return link.substring(link.lastIndexOf('/') + 1);
+        } catch (IOException | UnsupportedOperationException e) {
+            return "";
+        }
+    }
+
+    private boolean allIdle(String[] paths) {
+        for (String path : paths) {
             char state = stateOf(path);
             if (state == 'R') return false;
         }

@@ -84,7 +84,7 @@ class ForkCellTest {
                 pid""");
         assertEquals("ok", r.status());
         String child = r.result();
-        assertTrue(r.stdout().contains("child " + child), r.stdout());
+        assertTrue(r.stdout().contains("child " + child), () -> r.stdout() + r.stderr() + logOf(kernel));
         assertTrue(r.stdout().contains("parent of " + child));
         assertTrue(r.stdout().contains("both " + child));
         assertTrue(r.stdout().contains("both " + kernel.pid()));
@@ -126,7 +126,7 @@ class ForkCellTest {
                 os.kill(victim, 9);
                 os.waitpid(victim, 0).status()""");
         assertEquals("ok", r.status(), r.stderr());
-        assertTrue(r.stdout().contains("tick 0") && r.stdout().contains("tick 5"), r.stdout());
+        assertTrue(r.stdout().contains("tick 0") && r.stdout().contains("tick 5"), () -> r.stdout() + r.stderr() + logOf(kernel));
         assertEquals("killed by SIGKILL", r.result());
     }
 
@@ -176,11 +176,13 @@ class ForkCellTest {
         }
         try (KernelProcess k = new KernelProcess(); TestClient c = new TestClient(k.connection)) {
             c.waitReady();
-            c.execute("%%fork -n 1 --timeout 0.5\nSystem.out.println(1);");
             c.send(c.shell, "execute_request", obj("code", "for (int i = 0; i < 3; i++) { if (os.fork() == 0) { while (true) Thread.sleep(1000); } }",
                     "silent", false, "store_history", true, "user_expressions", new JsonObject(), "allow_stdin", false, "stop_on_error", true));
-            Thread.sleep(1500);
-            List<ProcessHandle> kids = k.process.children().toList();
+            List<ProcessHandle> kids = List.of();
+            for (int i = 0; i < 100 && kids.size() < 3; i++) {
+                Thread.sleep(100);
+                kids = k.process.children().filter(h -> state(h.pid()) != 'Z').toList();
+            }
             assertEquals(3, kids.size(), "three children alive before shutdown");
             c.request(c.control, "shutdown_request", obj("restart", false));
             assertTrue(k.process.waitFor(2, TimeUnit.SECONDS));
@@ -199,6 +201,14 @@ class ForkCellTest {
             now = fds(pid);
         }
         return now;
+    }
+
+    static String logOf(KernelProcess k) {
+        try {
+            return k.log();
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     static int fds(long pid) throws IOException {
