@@ -42,12 +42,15 @@ public final class JShellInterpreter implements Interpreter {
     private final MagicRegistry magics;
     private final CompletableFuture<JShell> ready;
     private volatile JavaRunner runner;
+    private volatile Thread forkPathsReady;
+    private boolean childPathsWarm;
 
     public JShellInterpreter(OutputSink sink, InputSource input, MagicRegistry magics) {
         this.output = CellOutput.install(sink);
         this.processes = new CellProcesses(output);
         // A forked child comes back here when the snippet that forked returns: it finishes the cell and exits.
         processes.beforeFork(() -> {
+            awaitForkPaths();
             if (runner != null) runner.prepareRest();
         });
         thread.afterEachTask(() -> {
@@ -64,28 +67,50 @@ public final class JShellInterpreter implements Interpreter {
 
     /** JShell starts in the background so that kernel_info is answered at once. */
     private JShell startJShell() {
+        long t0 = System.nanoTime();
         JShell jshell = JShell.builder()
                 .executionEngine(KernelExecutionControl.provider(control), Map.of())
                 // StringBuilder instead of invokedynamic: a forked child cannot link new call sites safely
                 .compilerOptions("-XDstringConcat=inline")
                 .build();
         jshell.addToClasspath(System.getProperty("java.class.path"));
+        long t1 = System.nanoTime();
         for (String line : STARTUP) jshell.eval(line);
+        long t2 = System.nanoTime();
         runner = new JavaRunner(jshell, control);
         try {
             runner.run("int $warmUp = 1 + 1;"); // first compile loads javac: do it before the first cell
             jshell.drop(jshell.snippets().filter(s -> s.source().contains("$warmUp")).findFirst().orElseThrow());
-            thread.call(() -> {
-                runner.warmUpChildPaths();
-                // the fork layer and every kernel class, linked now rather than first touched in a child
+            long t3 = System.nanoTime();
+            Log.warn(String.format("JShell built in %d ms, imports %d ms, first compile %d ms",
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));
+            // the fork layer and every kernel class, linked before any fork rather than first touched in a child
+            Thread preload = new Thread(() -> {
                 Forker.get();
                 ClassPreloader.preloadKernelClasses();
-                return null;
-            });
+                Log.warn(String.format("kernel classes preloaded after %d ms", (System.nanoTime() - t3) / 1_000_000));
+            }, "jfork-preload");
+            preload.setDaemon(true);
+            preload.start();
+            forkPathsReady = preload;
         } catch (Exception e) {
             Log.warn("warm-up failed: " + e);
         }
         return jshell;
+    }
+
+    /** On the execution thread before the first fork: everything a child may run is run here once. */
+    private void awaitForkPaths() {
+        try {
+            Thread preload = forkPathsReady;
+            if (preload != null) preload.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!childPathsWarm) {
+            childPathsWarm = true;
+            runner.warmUpChildPaths();
+        }
     }
 
     private JShell jshell() {

@@ -104,6 +104,7 @@ final class JavaRunner {
         }
         List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), thrower + "\n1 + 1");
         List<Snippets.Piece> outer = pending;
+        int outerNext = next;
         pending = pieces;
         next = 0;
         try {
@@ -117,7 +118,7 @@ final class JavaRunner {
             }
         } finally {
             pending = outer;
-            next = 0;
+            next = outerNext;
         }
     }
 
