@@ -128,6 +128,15 @@ public final class JShellInterpreter implements Interpreter {
 
     @Override
     public ExecuteOutcome execute(ExecuteRequest request) {
+        long t0 = System.nanoTime();
+        try {
+            return executeTimed(request);
+        } finally {
+            if (System.getenv("JFORK_TIMING") != null) Log.warn(String.format("execute %.2f ms", (System.nanoTime() - t0) / 1e6));
+        }
+    }
+
+    private ExecuteOutcome executeTimed(ExecuteRequest request) {
         jshell();
         Interrupts.clear();
         processes.beginCell(request.executionCount());

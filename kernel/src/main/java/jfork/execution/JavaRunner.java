@@ -37,8 +37,17 @@ final class JavaRunner {
 
     /** Runs every snippet of {@code code}; returns the last expression's value, or null. */
     Value run(String code) throws JavaError {
-        return runPieces(Snippets.split(jshell.sourceCodeAnalysis(), code));
+        long t0 = System.nanoTime();
+        List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), code);
+        long t1 = System.nanoTime();
+        try {
+            return runPieces(pieces);
+        } finally {
+            if (TIMING) jfork.Log.warn(String.format("split %.2f ms, eval %.2f ms", (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6));
+        }
     }
+
+    private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
 
     Value runPieces(List<Snippets.Piece> pieces) throws JavaError {
         List<Snippets.Piece> outer = pending;

@@ -34,6 +34,7 @@ public final class Forker {
     // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
     // (a fresh cell, a warm-up) the compiler can stay busy for hundreds of ms, and forking while it
     // holds the class-resolution lock hangs the child. Waiting is the cheaper failure.
+    private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
     private static final long VM_IDLE_MAX_NANOS = 1_000_000_000L;
     private static final int EINTR = 4;
 
@@ -98,6 +99,7 @@ public final class Forker {
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
         StringBuilder why = new StringBuilder();
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            long tPipes = System.nanoTime();
             int[] o = pipe("stdout"), e = null, c = null;
             try {
                 e = pipe("stderr");
@@ -113,9 +115,12 @@ public final class Forker {
             closeInChild[owned.length + 2] = c[0];
             int parent = Native.libc().getpid();
             int pid;
+            long tGate = System.nanoTime();
+            long tFork;
             ForkGate.close();
             try {
                 if (!vmIdle.await(VM_IDLE_MAX_NANOS)) vmBusyForks++;
+                tFork = System.nanoTime();
                 pid = Native.posix().fork();
             } finally {
                 ForkGate.open();
@@ -135,7 +140,10 @@ public final class Forker {
                 throw new PosixException("fork() [" + label + "]", errno);
             }
             children.add(pid, parent, label);
+            long tForked = System.nanoTime();
             String failure = awaitStarted(c[0], startTimeoutMillis);
+            if (TIMING) System.err.printf("[jfork] fork phases ms: pipes %.2f, gate+idle %.2f, fork %.2f, started %.2f%n",
+                    (tGate - tPipes) / 1e6, (tFork - tGate) / 1e6, (tForked - tFork) / 1e6, (System.nanoTime() - tForked) / 1e6);
             if (failure == null) {
                 pump.register(pid, o[0], e[0], c[0], out);
                 return pid;
