@@ -2,7 +2,9 @@ package jfork;
 
 import jfork.execution.Interpreter;
 import jfork.execution.JShellInterpreter;
+import jfork.magics.ForkConfigMagic;
 import jfork.magics.ForkMagic;
+import jfork.magics.OutputMagic;
 import jfork.magics.LsMagic;
 import jfork.magics.PsMagic;
 import jfork.magics.PsTreeMagic;
@@ -39,7 +41,9 @@ public final class Main {
                 .register(new TimeitMagic())
                 .register(new ForkMagic())
                 .register(new PsMagic())
-                .register(new PsTreeMagic());
+                .register(new PsTreeMagic())
+                .register(new OutputMagic())
+                .register(new ForkConfigMagic());
     }
 
     private Main() {

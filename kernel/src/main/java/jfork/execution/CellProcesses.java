@@ -21,6 +21,7 @@ public final class CellProcesses {
     private final CellOutput output;
     private final Map<Integer, Object> cellOf = new ConcurrentHashMap<>();
     private final Map<Integer, String> labelOf = new ConcurrentHashMap<>();
+    private final Map<Integer, OutputLog> logs = new ConcurrentHashMap<>();
     private volatile long waitMillis = 30_000;
     private volatile Runnable beforeFork = () -> { };
     private int cellNumber;
@@ -64,6 +65,7 @@ public final class CellProcesses {
             @Override
             public void onOutput(int pid, Stream stream, byte[] data) {
                 output.append(cell, stream == Stream.STDOUT ? "stdout" : "stderr", data, 0, data.length);
+                logs.computeIfAbsent(pid, p -> new OutputLog()).append(data);
             }
 
         });
@@ -103,6 +105,13 @@ public final class CellProcesses {
         } catch (Exception e) {
             jfork.Log.warn("no backtrace for hung child " + pid + ": " + e);
         }
+    }
+
+    /** What a child of this kernel printed (the last {@value OutputLog#CAPACITY} bytes), or null if unknown. */
+    public String outputOf(int pid) {
+        if (!labelOf.containsKey(pid)) return null;
+        OutputLog log = logs.get(pid);
+        return log == null ? "" : log.text();
     }
 
     public String labelOf(int pid) {

@@ -159,6 +159,29 @@ class ForkCellTest {
     }
 
     @Test
+    void aForkBombMeetsTheCapWithAClearErrorAndOutputStaysReadable() {
+        assertEquals("ok", client.execute("%fork_config --max-children 3 --wait 5").status());
+        try {
+            var r = client.execute("""
+                    List<Integer> kids = new ArrayList<>();
+                    try {
+                        while (true) { int p = os.fork(); if (p == 0) { System.out.println("bomb child " + os.getpid()); Thread.sleep(60_000); } kids.add(p); }
+                    } finally {
+                        for (int k : kids) os.kill(k, 9);
+                        for (int k : kids) os.waitpid(k, 0);
+                    }""");
+            assertEquals("jfork.process.ForkRefusedException", r.ename(), r.stderr());
+            assertTrue(r.reply().content().get("evalue").getAsString().contains("cap 3"), r.reply().content().toString());
+            String first = client.execute("kids.get(0)").result();
+            var out = client.execute("%output " + first);
+            assertEquals("bomb child " + first, out.result().strip());
+            assertEquals("UsageError", client.execute("%output 1").ename());
+        } finally {
+            client.execute("%fork_config --max-children 64 --wait 30");
+        }
+    }
+
+    @Test
     void execReplacesTheChildAndItsOutputReachesTheCell() throws IOException {
         var r = client.execute("int e = os.fork(); if (e == 0) os.execvp(\"echo\", \"echo\", \"exec says hi\");");
         assertEquals("exec says hi\n", r.stdout(), r.stderr() + kernel.log());
@@ -184,7 +207,7 @@ class ForkCellTest {
                 kids = k.process.children().filter(h -> state(h.pid()) != 'Z').toList();
             }
             assertEquals(3, kids.size(), "three children alive before shutdown");
-            c.request(c.control, "shutdown_request", obj("restart", false));
+            c.request(c.control, "shutdown_request", obj("restart", true)); // a restart ends this kernel the same way
             assertTrue(k.process.waitFor(2, TimeUnit.SECONDS));
             Thread.sleep(200);
             for (ProcessHandle h : kids) assertFalse(h.isAlive(), "child " + h.pid() + " outlived the kernel");
