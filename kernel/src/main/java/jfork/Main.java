@@ -19,8 +19,13 @@ import java.util.concurrent.atomic.AtomicReference;
 /** Entry point: {@code java -jar jfork-kernel.jar CONNECTION_FILE}. */
 public final class Main {
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("--self-test")) {
+            // install/run records the classes of a whole session into a CDS archive this way
+            jfork.protocol.SelfTest.run((sink, input) -> new JShellInterpreter(sink, input, magics()));
+            System.exit(0);
+        }
         if (args.length != 1) {
-            System.err.println("usage: java -jar jfork-kernel.jar CONNECTION_FILE");
+            System.err.println("usage: java -jar jfork-kernel.jar CONNECTION_FILE | --self-test");
             System.exit(2);
         }
         Log.warn("starting, pid " + ProcessHandle.current().pid());
