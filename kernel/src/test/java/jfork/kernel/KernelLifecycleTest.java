@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class KernelLifecycleTest {
     @Test
     void shutdownWhileACellRunsEndsTheKernelWithinTwoSeconds() throws Exception {
-        try (KernelProcess kernel = new KernelProcess(); TestClient client = new TestClient(kernel.connection)) {
+        try (KernelProcess kernel = new KernelProcess(); TestClient client = new TestClient(kernel)) {
             client.waitReady();
             client.send(client.shell, "execute_request", obj("code", "while (true) { }", "silent", false,
                     "store_history", true, "user_expressions", new JsonObject(), "allow_stdin", false, "stop_on_error", true));

@@ -23,7 +23,7 @@ class KernelProtocolTest {
     @BeforeAll
     static void start() throws Exception {
         kernel = new KernelProcess();
-        client = new TestClient(kernel.connection);
+        client = new TestClient(kernel);
         client.waitReady();
     }
 

@@ -36,6 +36,14 @@ final class TestClient implements AutoCloseable {
     // like jupyter_client: every channel uses the session as identity, so the kernel can address stdin
     private final byte[] identity = session.getBytes(StandardCharsets.UTF_8);
 
+    private KernelProcess kernel;
+
+    /** A client of a kernel started by the test: failures then show the kernel's log. */
+    TestClient(KernelProcess kernel) {
+        this(kernel.connection);
+        this.kernel = kernel;
+    }
+
     TestClient(JsonObject conn) {
         String base = "tcp://" + conn.get("ip").getAsString() + ":";
         key = conn.get("key").getAsString().getBytes(StandardCharsets.UTF_8);
@@ -221,7 +229,16 @@ final class TestClient implements AutoCloseable {
                 return;
             }
         }
-        throw new AssertionError("kernel did not answer kernel_info within 30 s");
+        String log = "";
+        if (kernel != null) {
+            try {
+                log = "; kernel " + (kernel.process.isAlive() ? "alive" : "exited with " + kernel.process.exitValue())
+                        + ", its log:\n" + kernel.log();
+            } catch (java.io.IOException e) {
+                log = "; no kernel log: " + e;
+            }
+        }
+        throw new AssertionError("kernel did not answer kernel_info within 30 s" + log);
     }
 
     private static String types(List<Msg> msgs) {
