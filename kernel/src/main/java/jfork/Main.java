@@ -29,13 +29,35 @@ public final class Main {
             System.exit(2);
         }
         Log.warn("starting, pid " + ProcessHandle.current().pid());
+        bindNativeInBackground();
         AtomicReference<Interpreter> interpreter = new AtomicReference<>();
         KernelLauncher.launch(Path.of(args[0]), (sink, input) -> {
             interpreter.set(new JShellInterpreter(sink, input, magics()));
             return interpreter.get();
-        });
+        }, Main::exitNow);
         // SIGINT interrupts the running cell; it must never end the kernel (a JVM's default).
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> interpreter.get().interrupt());
+    }
+
+    private static volatile boolean nativeReady;
+
+    /**
+     * Ends the process at once. The JVM's own exit waits for busy JIT threads (up to seconds right
+     * after start-up); libc's _exit does not, but binding it takes a moment, so it is bound early
+     * in the background and halt is the fallback until then.
+     */
+    static void exitNow(int code) {
+        if (nativeReady) jfork.process.Native.libc()._exit(code);
+        Runtime.getRuntime().halt(code);
+    }
+
+    private static void bindNativeInBackground() {
+        Thread t = new Thread(() -> {
+            jfork.process.Native.libc().getpid();
+            nativeReady = true;
+        }, "jfork-native-init");
+        t.setDaemon(true);
+        t.start();
     }
 
     static MagicRegistry magics() {

@@ -182,8 +182,9 @@ public final class CellProcesses {
         }
     }
 
-    /** Shutdown and restart: every child of the kernel ends. */
+    /** Shutdown and restart: every child of the kernel ends (SIGTERM, then SIGKILL after 100 ms). */
     void killAll() {
-        Forker.get().killAll(Signals.SIGTERM, 300);
+        if (hangWatch == null) return; // this kernel never forked: nothing to end, nothing to initialize
+        Forker.get().killAll(Signals.SIGTERM, 100);
     }
 }

@@ -37,6 +37,13 @@ public final class Kernel {
     private final Object controlSendLock = new Object();
     private int executionCount = 0;
     private volatile boolean shuttingDown;
+    // Runtime.halt can wait up to 10 s for a JIT compiler thread to leave native code; the launcher
+    // may give something quicker (libc _exit) once replies are out.
+    private volatile java.util.function.IntConsumer exit = code -> Runtime.getRuntime().halt(code);
+
+    void exitWith(java.util.function.IntConsumer exit) {
+        this.exit = exit;
+    }
 
     Kernel(Sockets sockets, WireCodec codec, Session session, IOPub iopub, Interpreter interpreter) {
         this.sockets = sockets;
@@ -300,22 +307,24 @@ public final class Kernel {
         shuttingDown = true;
         Thread watchdog = daemon("jfork-shutdown-watchdog", () -> {
             try {
-                Thread.sleep(1500);
+                Thread.sleep(1000);
             } catch (InterruptedException ignored) {
             }
-            Runtime.getRuntime().halt(exitCode);
+            exit.accept(exitCode);
         });
         watchdog.start();
+        long t0 = System.nanoTime();
         try {
             interpreter.shutdown();
         } catch (RuntimeException e) {
             Log.warn("shutdown: " + e);
         }
+        Log.warn(String.format("shutdown: children ended in %d ms", (System.nanoTime() - t0) / 1_000_000));
         iopub.status(null, "idle");
         try {
             Thread.sleep(50); // let ZeroMQ's I/O thread push the last replies out
         } catch (InterruptedException ignored) {
         }
-        Runtime.getRuntime().halt(exitCode);
+        exit.accept(exitCode);
     }
 }

@@ -13,6 +13,12 @@ import java.util.function.BiFunction;
 public final class KernelLauncher {
     public static Kernel launch(Path connectionFile, BiFunction<OutputSink, InputSource, Interpreter> interpreterFactory)
             throws Exception {
+        return launch(connectionFile, interpreterFactory, code -> Runtime.getRuntime().halt(code));
+    }
+
+    /** @param exit ends the process once the kernel has answered a shutdown request */
+    public static Kernel launch(Path connectionFile, BiFunction<OutputSink, InputSource, Interpreter> interpreterFactory,
+                                java.util.function.IntConsumer exit) throws Exception {
         KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(connectionFile));
         Signer signer = new Signer(props.createHMACGenerator());
         WireCodec codec = new WireCodec(signer);
@@ -22,6 +28,7 @@ public final class KernelLauncher {
         Stdin stdin = new Stdin(sockets.stdin, codec, session);
         Interpreter interpreter = interpreterFactory.apply(iopub, stdin);
         Kernel kernel = new Kernel(sockets, codec, session, iopub, interpreter);
+        kernel.exitWith(exit);
         kernel.start();
         iopub.status(null, "starting");
         return kernel;

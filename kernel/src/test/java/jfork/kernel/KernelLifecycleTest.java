@@ -22,7 +22,8 @@ class KernelLifecycleTest {
             long t0 = System.nanoTime();
             TestClient.Msg reply = client.request(client.control, "shutdown_request", obj("restart", false));
             assertEquals("ok", reply.content().get("status").getAsString());
-            assertTrue(kernel.process.waitFor(2, TimeUnit.SECONDS), "kernel still running 2 s after shutdown");
+            boolean ended = kernel.process.waitFor(2, TimeUnit.SECONDS);
+            assertTrue(ended, () -> "kernel still running 2 s after shutdown; log:\n" + ForkCellTest.logOf(kernel));
             assertTrue((System.nanoTime() - t0) / 1e9 < 2.0);
             assertTrue(kernel.process.descendants().findAny().isEmpty());
         }
