@@ -2,7 +2,10 @@ package jfork;
 
 import jfork.execution.Interpreter;
 import jfork.execution.JShellInterpreter;
+import jfork.execution.KernelSignals;
 import jfork.magics.ForkMagic;
+import jfork.magics.KillMagic;
+import jfork.magics.SignalMagic;
 import jfork.magics.LsMagic;
 import jfork.magics.PsMagic;
 import jfork.magics.PsTreeMagic;
@@ -27,8 +30,8 @@ public final class Main {
             interpreter.set(new JShellInterpreter(sink, input, magics()));
             return interpreter.get();
         });
-        // SIGINT interrupts the running cell; it must never end the kernel (a JVM's default).
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> interpreter.get().interrupt());
+        // SIGINT interrupts the running cell (unless a cell installed a handler); it must never end the kernel.
+        KernelSignals.installKernelInterrupt(() -> interpreter.get().interrupt());
     }
 
     static MagicRegistry magics() {
@@ -39,7 +42,9 @@ public final class Main {
                 .register(new TimeitMagic())
                 .register(new ForkMagic())
                 .register(new PsMagic())
-                .register(new PsTreeMagic());
+                .register(new PsTreeMagic())
+                .register(new KillMagic())
+                .register(new SignalMagic());
     }
 
     private Main() {
