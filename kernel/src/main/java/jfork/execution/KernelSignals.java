@@ -26,10 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * (or held for the next cell when the kernel is idle).
  *
  * <p>SIGINT always goes through {@link #DISPATCH}: by default it interrupts the running cell (Python's
- * KeyboardInterrupt); a cell's handler replaces that; SIG_DFL restores it. SIG_IGN for SIGINT, SIGTERM
- * and SIGHUP is kept at the Java level (the dispatcher drops them): after a real libc SIG_IGN the JVM
- * silently refuses to handle those three again (JVM_RegisterSignal returns "ignored"), so SIG_DFL could
- * not be restored. Other signals get a real SIG_IGN.
+ * KeyboardInterrupt); a cell's handler replaces that; SIG_DFL restores it. SIG_IGN for SIGINT, SIGTERM,
+ * SIGHUP and SIGCHLD is kept at the Java level (the dispatcher drops them): after a real libc SIG_IGN
+ * the JVM silently refuses to handle the first three again (JVM_RegisterSignal returns "ignored"), so
+ * SIG_DFL could not be restored, and an ignored SIGCHLD makes the OS reap children before waitpid can.
+ * Other signals get a real SIG_IGN.
  */
 public final class KernelSignals {
     /** What the kernel does with a signal. */
@@ -61,6 +62,13 @@ public final class KernelSignals {
                     + "IOException instead of ending the kernel",
             25, "the JVM catches SIGXFSZ so that exceeding the file size limit fails with an IOException");
 
+    /**
+     * SIG_IGN kept in the dispatcher, not in libc: after a real SIG_IGN the JVM will not handle SIGINT,
+     * SIGTERM or SIGHUP again, and a real SIG_IGN for SIGCHLD makes Linux reap children by itself, so
+     * waitpid (the children table, java.lang.Process) would fail with ECHILD.
+     */
+    private static final java.util.Set<Integer> JAVA_LEVEL_IGNORE =
+            java.util.Set.of(Signals.SIGINT, Signals.SIGTERM, Signals.SIGHUP, Signals.SIGCHLD);
     private static final int MAX_SIGNAL = 64;
     private static final Object LOCK = new Object();
     private static final Kind[] KIND = new Kind[MAX_SIGNAL + 1];
@@ -152,8 +160,7 @@ public final class KernelSignals {
         if (Forker.isChild()) return changeInChild(sig, kind);
         synchronized (LOCK) {
             Disposition previous = new Disposition(KIND[sig], HANDLERS[sig]);
-            boolean shutdownSignal = sig == Signals.SIGINT || sig == Signals.SIGTERM || sig == Signals.SIGHUP;
-            if (kind == Kind.HANDLER || kind == Kind.TRACE || kind == Kind.IGNORED && shutdownSignal) {
+            if (kind == Kind.HANDLER || kind == Kind.TRACE || kind == Kind.IGNORED && JAVA_LEVEL_IGNORE.contains(sig)) {
                 install(sig, DISPATCH);
                 DISPATCHING[sig] = true;
             } else if (kind == Kind.IGNORED) {

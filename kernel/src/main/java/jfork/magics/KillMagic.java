@@ -57,8 +57,7 @@ public final class KillMagic implements Magic {
         for (int pid : pids) {
             String what = whatIs(pid);
             try {
-                if (force && pid < -1) KernelSignals.send(pid, sig, true, "%kill");
-                else KernelSignals.send(pid, sig, force, "%kill");
+                KernelSignals.send(pid, sig, force, "%kill");
             } catch (RuntimeException e) {
                 String line = "not sent to " + pid + " (" + what + "): " + e.getMessage();
                 System.err.println(line);

@@ -57,8 +57,10 @@ public final class SignalMagic implements Magic {
             html.append("<tr><td>").append(name).append("</td><td>").append(sig).append("</td><td>").append(action)
                     .append("</td><td>").append(received).append("</td><td>").append(LsMagic.escape(now)).append("</td></tr>");
         }
-        text.append("Signals of one kind that arrive while one is pending are merged: RECEIVED counts arrivals, not sends.");
-        html.append("</table><p>Signals of one kind that arrive while one is pending are merged: received counts arrivals, not sends.</p>");
+        String note = "RECEIVED counts the arrivals the kernel's dispatcher saw (SIGINT, and signals with a handler, a trace or "
+                + "a kept SIG_IGN), not sends: signals of one kind sent while one is still pending are merged into one.";
+        text.append(note);
+        html.append("</table><p>").append(LsMagic.escape(note)).append("</p>");
         return MimeBundle.html(html.toString(), text.toString());
     }
 }
