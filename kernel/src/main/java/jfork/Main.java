@@ -2,9 +2,12 @@ package jfork;
 
 import jfork.execution.Interpreter;
 import jfork.execution.JShellInterpreter;
+import jfork.execution.KernelSignals;
 import jfork.magics.ForkConfigMagic;
 import jfork.magics.ForkMagic;
+import jfork.magics.KillMagic;
 import jfork.magics.OutputMagic;
+import jfork.magics.SignalMagic;
 import jfork.magics.LsMagic;
 import jfork.magics.PsMagic;
 import jfork.magics.PsTreeMagic;
@@ -35,8 +38,8 @@ public final class Main {
             interpreter.set(new JShellInterpreter(sink, input, magics()));
             return interpreter.get();
         }, Main::exitNow);
-        // SIGINT interrupts the running cell; it must never end the kernel (a JVM's default).
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> interpreter.get().interrupt());
+        // SIGINT interrupts the running cell (unless a cell installed a handler); it must never end the kernel.
+        KernelSignals.installKernelInterrupt(() -> interpreter.get().interrupt());
     }
 
     private static volatile boolean nativeReady;
@@ -70,7 +73,9 @@ public final class Main {
                 .register(new PsMagic())
                 .register(new PsTreeMagic())
                 .register(new OutputMagic())
-                .register(new ForkConfigMagic());
+                .register(new ForkConfigMagic())
+                .register(new KillMagic())
+                .register(new SignalMagic());
     }
 
     private Main() {

@@ -1,6 +1,7 @@
 package jfork.api;
 
 import jfork.execution.CellProcesses;
+import jfork.execution.KernelSignals;
 import jfork.process.Children;
 import jfork.process.ExitStatus;
 import jfork.process.Forker;
@@ -46,17 +47,18 @@ public final class os {
         return Forker.get().children().waitAny();
     }
 
-    /** Sends a signal; refuses pids that would hit more than one process or the kernel's own ancestors. */
+    /**
+     * Sends a signal; refuses pids that would hit more than one process or the kernel's own ancestors,
+     * and signals that would end, stop or crash the kernel itself. A signal the kernel sends itself is
+     * handled before this returns: SIGINT then ends the cell as Python's KeyboardInterrupt does.
+     */
     public static void kill(int pid, int sig) {
-        Signals.name(sig); // unknown numbers fail with the list of valid names
-        if (pid <= 0) throw new IllegalArgumentException("os.kill refuses pid " + pid + ": 0 and negative pids signal "
-                + "process groups (-1 would signal every process); use os.killpg for a group");
-        if (pid == 1 || pid == getppid() && !Forker.isChild()) {
-            throw new IllegalArgumentException("os.kill refuses pid " + pid + ": it is " + (pid == 1 ? "init" : "the kernel's parent"));
-        }
-        if (Native.posix().kill(pid, sig) != 0) {
-            throw new PosixException("kill(" + pid + ", " + Signals.name(sig) + ")", Native.posix().errno());
-        }
+        KernelSignals.send(pid, sig, false, "os.kill");
+    }
+
+    /** Signals a process group (Python's os.killpg); refuses group 0, 1 and groups holding the kernel's parent. */
+    public static void killpg(int pgid, int sig) {
+        KernelSignals.sendGroup(pgid, sig, "os.killpg");
     }
 
     public static void kill(int pid, String sig) {

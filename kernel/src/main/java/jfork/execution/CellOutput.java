@@ -22,9 +22,18 @@ public final class CellOutput {
 
     private static volatile CellOutput installed;
 
+    /** Output tagged with this goes to the next cell that starts (a signal handler ran while the kernel was idle). */
+    public static final Object NEXT_CELL = new Object() {
+        @Override
+        public String toString() {
+            return "the next cell";
+        }
+    };
+
     private final OutputSink sink;
     private final InheritableThreadLocal<Object> threadCell = new InheritableThreadLocal<>();
     private volatile Object lastCell;
+    private volatile Object runningCell;
     private final Object bufferLock = new Object();
     private final Object sendLock = new Object();
     private List<Chunk> pending = new ArrayList<>();
@@ -54,6 +63,25 @@ public final class CellOutput {
     void enterCell(Object cell) {
         threadCell.set(cell);
         lastCell = cell;
+        runningCell = cell;
+        synchronized (bufferLock) {
+            pending.replaceAll(c -> c.cell == NEXT_CELL ? new Chunk(cell, c.stream, c.bytes) : c);
+        }
+    }
+
+    /** The cell has ended: output of signal handlers now waits for the next one. */
+    void leaveCell() {
+        runningCell = null;
+    }
+
+    /** The cell being executed now, or null when the kernel is idle. */
+    Object runningCell() {
+        return runningCell;
+    }
+
+    /** Routes the calling thread's output to {@code cell} only (not the fallback of other threads). */
+    void setThreadCell(Object cell) {
+        threadCell.set(cell);
     }
 
     /** The cell whose output the calling thread produces; threads a cell started keep their cell. */
@@ -111,9 +139,13 @@ public final class CellOutput {
             List<Chunk> batch;
             synchronized (bufferLock) {
                 if (pending.isEmpty()) return;
-                batch = pending;
-                pending = new ArrayList<>();
+                batch = new ArrayList<>();
+                List<Chunk> held = new ArrayList<>();
+                for (Chunk c : pending) (c.cell == NEXT_CELL ? held : batch).add(c);
+                if (batch.isEmpty()) return;
+                pending = held;
                 pendingBytes = 0;
+                for (Chunk c : held) pendingBytes += c.bytes.length;
             }
             int i = 0;
             while (i < batch.size()) {

@@ -165,6 +165,7 @@ public final class JShellInterpreter implements Interpreter {
             try {
                 processes.endCell(request.cell());
             } finally {
+                output.leaveCell();
                 output.flush();
             }
         }
