@@ -140,6 +140,8 @@ public final class CellProcesses {
             cellOf.remove(pid);
         }
         if (!stillRunning.isEmpty()) {
+            // what they wrote before the cell ended belongs to the cell, not to a later message
+            Forker.get().pump().sync(500);
             System.err.println("note: " + (stillRunning.size() == 1 ? "child " : "children ") + stillRunning
                     + " still running after " + waitSeconds() + " s; their output keeps coming to this cell (%ps lists them)");
         }

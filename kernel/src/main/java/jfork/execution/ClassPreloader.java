@@ -19,17 +19,24 @@ import java.util.stream.Stream;
 final class ClassPreloader {
     static int preloadKernelClasses() {
         List<String> names = new ArrayList<>();
+        List<byte[]> classFiles = new ArrayList<>();
         try {
             Path source = Path.of(ClassPreloader.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (Files.isDirectory(source)) {
                 try (Stream<Path> files = Files.walk(source)) {
-                    files.filter(p -> p.toString().endsWith(".class"))
-                            .forEach(p -> names.add(className(source.relativize(p).toString())));
+                    for (Path p : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                        names.add(className(source.relativize(p).toString()));
+                        classFiles.add(Files.readAllBytes(p));
+                    }
                 }
             } else {
                 try (JarFile jar = new JarFile(source.toFile())) {
-                    jar.stream().filter(e -> e.getName().endsWith(".class") && e.getName().startsWith("jfork/"))
-                            .forEach(e -> names.add(className(e.getName())));
+                    for (var e : jar.stream().filter(e -> e.getName().endsWith(".class") && e.getName().startsWith("jfork/")).toList()) {
+                        names.add(className(e.getName()));
+                        try (var in = jar.getInputStream(e)) {
+                            classFiles.add(in.readAllBytes());
+                        }
+                    }
                 }
             }
         } catch (IOException | URISyntaxException | RuntimeException e) {
@@ -48,6 +55,8 @@ final class ClassPreloader {
                 Log.warn("preload " + name + ": " + e);
             }
         }
+        // and record the kernel's loader for every class they name (JDK classes included)
+        for (byte[] classFile : classFiles) ReferencedClasses.resolve(classFile, loader);
         return loaded;
     }
 

@@ -49,31 +49,11 @@ final class KernelExecutionControl extends DirectExecutionControl {
         for (ClassBytecodes c : woven) resolveReferencedClasses(c);
     }
 
-    /**
-     * Makes the snippet's loader an initiating loader of every class its constant pool names. A
-     * forked child resolving such a reference for the first time would otherwise go through
-     * SystemDictionary::load_instance_class and its lock, which another thread may have held at
-     * the instant of fork (gdb-observed hang); once recorded, the lookup takes no lock.
-     */
     private void resolveReferencedClasses(ClassBytecodes c) {
-        ClassLoader loader;
         try {
-            loader = findClass(c.name()).getClassLoader();
+            ReferencedClasses.resolve(c.bytecodes(), findClass(c.name()).getClassLoader());
         } catch (ClassNotFoundException e) {
-            return;
-        }
-        org.objectweb.asm.ClassReader reader = new org.objectweb.asm.ClassReader(c.bytecodes());
-        char[] buf = new char[reader.getMaxStringLength()];
-        byte[] b = c.bytecodes();
-        for (int i = 1; i < reader.getItemCount(); i++) {
-            int offset = reader.getItem(i);
-            if (offset == 0 || b[offset - 1] != 7) continue; // CONSTANT_Class
-            String name = reader.readUTF8(offset, buf);
-            try {
-                Class.forName(name.replace('/', '.'), false, loader);
-            } catch (Throwable notLoadable) {
-                // unresolvable names fail the same way in the kernel and in a child
-            }
+            // not loaded: nothing a child could resolve either
         }
     }
 

@@ -85,6 +85,26 @@ public final class OutputPump implements AutoCloseable {
         wake();
     }
 
+    // pump thread only: callers waiting until everything children have written so far is delivered
+    private final java.util.List<java.util.concurrent.CountDownLatch> syncs = new java.util.ArrayList<>();
+
+    /**
+     * Waits until the pump has delivered everything live children had written before this call
+     * (a poll finds nothing more to read). For a cell that ends while its children still run.
+     */
+    public boolean sync(long timeoutMillis) {
+        if (Thread.currentThread() == thread) return true;
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        commands.add(() -> syncs.add(done));
+        wake();
+        try {
+            return done.await(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Waits until all pipes of pid hit EOF (or were forgotten); false on timeout. */
     public boolean awaitClosed(int pid, long timeoutMillis) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
@@ -135,7 +155,7 @@ public final class OutputPump implements AutoCloseable {
             } finally {
                 ForkGate.leave();
             }
-            int r = libc.poll(pollfds, n, TICK_MS);
+            int r = libc.poll(pollfds, n, syncs.isEmpty() ? TICK_MS : 0);
             ForkGate.enter();
             try {
                 r = afterPoll(r, n);
@@ -161,6 +181,12 @@ public final class OutputPump implements AutoCloseable {
                 } catch (Throwable t) {
                     t.printStackTrace();
                 }
+            }
+            boolean dataReady = false;
+            for (int i = 1; r > 0 && i < n; i++) dataReady |= (pollfds[2 * i + 1] >>> 16) != 0;
+            if (!dataReady && !syncs.isEmpty()) {
+                syncs.forEach(java.util.concurrent.CountDownLatch::countDown);
+                syncs.clear();
             }
             if (r <= 0) return r;
             if ((pollfds[1] >>> 16) != 0) Native.posix().read(wakeRead, buf, buf.length);

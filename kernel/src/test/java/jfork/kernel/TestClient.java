@@ -232,9 +232,12 @@ final class TestClient implements AutoCloseable {
         String log = "";
         if (kernel != null) {
             try {
+                // a thread dump into the kernel's log says where it is stuck
+                new ProcessBuilder("kill", "-QUIT", Long.toString(kernel.pid())).start().waitFor();
+                Thread.sleep(1000);
                 log = "; kernel " + (kernel.process.isAlive() ? "alive" : "exited with " + kernel.process.exitValue())
                         + ", its log:\n" + kernel.log();
-            } catch (java.io.IOException e) {
+            } catch (java.io.IOException | InterruptedException e) {
                 log = "; no kernel log: " + e;
             }
         }
