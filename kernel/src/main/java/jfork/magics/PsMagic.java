@@ -31,7 +31,8 @@ public final class PsMagic implements Magic {
             else throw new UsageError("unknown option " + a);
         }
         Forker.get().children().reapExited();
-        List<ChildInfo> children = Forker.get().children().all();
+        List<ChildInfo> children = Forker.get().children().all().stream()
+                .sorted(java.util.Comparator.comparing(ChildInfo::started).thenComparing(ChildInfo::pid)).toList();
         List<ChildInfo> live = children.stream().filter(c -> !c.reaped()).toList();
         List<ChildInfo> ended = children.stream().filter(ChildInfo::reaped).toList();
         if (!all && ended.size() > 20) ended = ended.subList(ended.size() - 20, ended.size());
