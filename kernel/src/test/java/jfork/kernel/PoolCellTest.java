@@ -265,4 +265,32 @@ class PoolCellTest {
         assertTrue(data.get("text/plain").getAsString().contains("36 chunks on 2 workers"), data.toString());
         client.execute("gp.terminate();");
     }
+
+    @Test
+    void poolMagicShowsEachResultWithItsWorkerPidAndExplainsBadArguments() {
+        client.execute("int offset = 100;");
+        var r = client.execute("%%pool -n 2 --items 'List.of(1, 2, 3, 4)' --as n\nn * n + offset");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        String text = r.result();
+        List<String> lines = text.lines().toList();
+        assertEquals(5, lines.size(), text);
+        int[] expect = {101, 104, 109, 116};
+        for (int i = 0; i < 4; i++) {
+            Matcher m = Pattern.compile(i + ": " + (i + 1) + " -> " + expect[i] + "  \\[worker (\\d+)]").matcher(lines.get(i));
+            assertTrue(m.matches(), lines.get(i));
+            assertNotEquals(Long.toString(kernel.pid()), m.group(1));
+        }
+        var html = r.of("execute_result").get(0).content().getAsJsonObject("data").get("text/html").getAsString();
+        assertTrue(html.contains("<th>worker pid</th>"), html);
+        var block = client.execute("%%pool -n 1 --items 'new String[]{\"a\", \"bb\"}' --timeline\nint len = x.length();\nreturn len;");
+        assertEquals("ok", block.status(), block.reply().content().toString());
+        assertTrue(block.result().startsWith("0: a -> 1"), block.result());
+        assertTrue(block.of("display_data").get(0).content().getAsJsonObject("data").has("image/svg+xml"));
+        var noItems = client.execute("%%pool -n 2\nx");
+        assertEquals("UsageError", noItems.ename());
+        String msg = noItems.reply().content().get("evalue").getAsString();
+        assertTrue(msg.contains("--items EXPR is required") && msg.contains("Usage:"), msg);
+        assertEquals("UsageError", client.execute("%%pool -n 0 --items 'List.of(1)'\nx").ename());
+        assertEquals("UsageError", client.execute("%%pool --items 'List.of(1)' --as 1x\nx").ename());
+    }
 }
