@@ -95,7 +95,9 @@ public final class ProcessPool {
     private final ArrayDeque<Job> jobs = new ArrayDeque<>();
     private final List<Timeline.Span> spans = new ArrayList<>();
     private final long created = System.nanoTime();
-    private HangWatch hangWatch;
+    /** Live workers of every pool, for the one shared hang detector (it samples nothing when empty). */
+    private static final Map<Integer, ProcessPool> LIVE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static HangWatch hangWatch;
     private int forks;
     private int hangs;
 
@@ -289,7 +291,8 @@ public final class ProcessPool {
         Worker w = new Worker(pid, job, p[1]);
         workers.put(pid, w);
         job.liveWorkers++;
-        if (hangWatch == null) hangWatch = new HangWatch(this::workerPids, this::onHang);
+        LIVE.put(pid, this);
+        startHangWatch();
         feed(w);
     }
 
@@ -401,6 +404,7 @@ public final class ProcessPool {
     synchronized void onClosed(int pid) {
         Worker w = workers.remove(pid);
         if (w == null) return;
+        LIVE.remove(pid);
         retire(w);
         ExitStatus st = null;
         try {
@@ -436,6 +440,15 @@ public final class ProcessPool {
             }
         }
         notifyAll();
+    }
+
+    private static synchronized void startHangWatch() {
+        if (hangWatch == null) {
+            hangWatch = new HangWatch(() -> new ArrayList<>(LIVE.keySet()), (pid, where) -> {
+                ProcessPool pool = LIVE.get(pid);
+                if (pool != null) pool.onHang(pid, where);
+            });
+        }
     }
 
     private void onHang(int pid, String where) {
@@ -558,6 +571,7 @@ public final class ProcessPool {
                 retire(w);
                 Forker.get().pump().forget(w.pid);
                 workers.remove(w.pid);
+                LIVE.remove(w.pid);
             }
         }
     }
@@ -576,7 +590,6 @@ public final class ProcessPool {
             state = State.TERMINATE;
         }
         abort("terminated: the pool was terminated");
-        stopHangWatch();
     }
 
     /** Waits for every job and worker to end; only after close() or terminate() (as in Python). */
@@ -585,16 +598,6 @@ public final class ProcessPool {
             if (state == State.RUN) throw new PoolStateException("Pool is still running: call close() or terminate() before join()");
         }
         awaitCondition(() -> jobs.isEmpty() && workers.isEmpty(), -1, null);
-        stopHangWatch();
-    }
-
-    private void stopHangWatch() {
-        HangWatch h;
-        synchronized (this) {
-            h = hangWatch;
-            hangWatch = null;
-        }
-        if (h != null) h.close();
     }
 
     // ------------------------------------------------------------------ timeline

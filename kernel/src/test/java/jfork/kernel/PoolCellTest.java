@@ -293,4 +293,21 @@ class PoolCellTest {
         assertEquals("UsageError", client.execute("%%pool -n 0 --items 'List.of(1)'\nx").ename());
         assertEquals("UsageError", client.execute("%%pool --items 'List.of(1)' --as 1x\nx").ename());
     }
+
+    @Test
+    void manyPoolsLeaveNoThreadBehind() throws Exception {
+        client.execute("try (Pool p = new Pool(2)) { p.map(x -> x, List.of(1, 2)); }");
+        long before = threads(kernel.pid());
+        var r = client.execute("for (int i = 0; i < 6; i++) { try (Pool p = new Pool(2)) { p.map(x -> x, List.of(1, 2, 3)); } }");
+        assertEquals("ok", r.status(), r.reply().content().toString());
+        Thread.sleep(300);
+        long after = threads(kernel.pid());
+        assertTrue(after <= before + 1, "kernel threads grew from " + before + " to " + after);
+    }
+
+    static long threads(long pid) throws java.io.IOException {
+        try (var s = java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + pid + "/task"))) {
+            return s.count();
+        }
+    }
 }
