@@ -29,14 +29,19 @@ import java.util.concurrent.Callable;
  * {@code processes} forks (5-60 ms each): a pool pays off for work of ~100 ms and more.
  * A forked JVM never JIT-compiles: run the function once in the kernel first when speed matters.
  *
- * <p>{@code close()} is Python's close() (no new tasks; running ones finish), so that
- * {@code pool.close(); pool.join();} keeps its meaning; try-with-resources calls it too. Python's
- * {@code with} terminates instead: call {@link #terminate()} to kill running async tasks.
+ * <p>{@code close()} is Python's close() then join() (as ExecutorService.close()), so that
+ * {@code pool.close(); pool.join();} keeps its meaning and try-with-resources leaves no worker behind;
+ * Python's {@code with} terminates instead: call {@link #terminate()} to kill running async tasks.
  */
 public final class Pool implements AutoCloseable {
     private static final long PROGRESS_AFTER_NANOS = 1_000_000_000L;
     private static final long PROGRESS_EVERY_NANOS = 200_000_000L;
     private static int displays;
+
+    static {
+        // An interrupt ends every pool's workers, also those of async jobs the cell is not waiting for.
+        jfork.execution.CellProcesses.onInterrupt(() -> ProcessPool.abortAll("interrupted"));
+    }
 
     private final ProcessPool pool;
     private final Map<ProcessPool.Job, long[]> shown = new IdentityHashMap<>();
@@ -167,10 +172,15 @@ public final class Pool implements AutoCloseable {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Python's close(): no new tasks; running ones finish. Also what try-with-resources calls. */
+    /**
+     * Python's close() followed by join(), like ExecutorService.close(): no new tasks, then waits for the
+     * running ones and their workers to end, so no worker outlives a try-with-resources block. (Python's
+     * {@code with} terminates instead: call {@link #terminate()} to kill running tasks.)
+     */
     @Override
     public void close() {
         pool.close();
+        pool.join();
     }
 
     /** Kills the workers now; unfinished tasks fail. */

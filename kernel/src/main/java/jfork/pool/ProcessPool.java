@@ -537,6 +537,11 @@ public final class ProcessPool {
         return new ResultIterator<>(this, job, ordered, convert);
     }
 
+    /** Aborts every pool that has live workers (an interrupt: async jobs too, not only the awaited one). */
+    public static void abortAll(String reason) {
+        for (ProcessPool pool : new java.util.HashSet<>(LIVE.values())) pool.abort(reason);
+    }
+
     /** Kills every worker now, fails the unfinished jobs with reason, waits (≤ 1 s) for the workers to be reaped. */
     public void abort(String reason) {
         List<Integer> pids;
