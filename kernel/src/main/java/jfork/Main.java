@@ -12,6 +12,7 @@ import jfork.magics.LsMagic;
 import jfork.magics.PsMagic;
 import jfork.magics.PsTreeMagic;
 import jfork.magics.MagicRegistry;
+import jfork.magics.PoolMagic;
 import jfork.magics.TimeMagic;
 import jfork.magics.TimeitMagic;
 import jfork.protocol.KernelLauncher;
@@ -70,6 +71,7 @@ public final class Main {
                 .register(new TimeMagic(true))
                 .register(new TimeitMagic())
                 .register(new ForkMagic())
+                .register(new PoolMagic())
                 .register(new PsMagic())
                 .register(new PsTreeMagic())
                 .register(new OutputMagic())

@@ -165,8 +165,22 @@ public final class CellProcesses {
         }
     }
 
+    private static final List<Runnable> INTERRUPT_HOOKS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Runs on every interrupt, before the cell's children are killed (pools end their workers here). */
+    public static void onInterrupt(Runnable hook) {
+        INTERRUPT_HOOKS.add(hook);
+    }
+
     /** Interrupt: the running cell's children get SIGTERM, then SIGKILL. */
     void killCellChildren() {
+        for (Runnable hook : INTERRUPT_HOOKS) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                jfork.Log.warn("interrupt hook failed: " + e);
+            }
+        }
         Object cell = output.cell();
         List<Integer> mine = new ArrayList<>();
         cellOf.forEach((pid, c) -> {

@@ -1,0 +1,336 @@
+package jfork.api;
+
+import jfork.display.MimeBundle;
+import jfork.execution.CellOutput;
+import jfork.execution.Interrupts;
+import jfork.pool.ProcessPool;
+import jfork.pool.ResultIterator;
+import jfork.pool.Timeline;
+import jfork.process.ChildOutput;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Python's multiprocessing.Pool for cells, on fork. Translates line by line:
+ * <pre>
+ * try (Pool pool = new Pool()) {
+ *     System.out.println(pool.map(x -> x * 2, List.of(2, 3, 4, 5)));
+ * }
+ * </pre>
+ * Functions are ordinary lambdas over the cell's state: each call forks its workers with the function
+ * and the items already in memory (nothing is serialized on the way in); results come back by Java
+ * serialization (boxed numbers and strings by a faster path). Each call costs up to
+ * {@code processes} forks (5-60 ms each): a pool pays off for work of ~100 ms and more.
+ * A forked JVM never JIT-compiles: run the function once in the kernel first when speed matters.
+ *
+ * <p>{@code close()} is Python's close() then join() (as ExecutorService.close()), so that
+ * {@code pool.close(); pool.join();} keeps its meaning and try-with-resources leaves no worker behind;
+ * Python's {@code with} terminates instead: call {@link #terminate()} to kill running async tasks.
+ */
+public final class Pool implements AutoCloseable {
+    private static final long PROGRESS_AFTER_NANOS = 1_000_000_000L;
+    private static final long PROGRESS_EVERY_NANOS = 200_000_000L;
+    private static int displays;
+
+    static {
+        // An interrupt ends every pool's workers, also those of async jobs the cell is not waiting for.
+        jfork.execution.CellProcesses.onInterrupt(() -> ProcessPool.abortAll("interrupted"));
+    }
+
+    private final ProcessPool pool;
+    private final Map<ProcessPool.Job, long[]> shown = new IdentityHashMap<>();
+    private final Map<ProcessPool.Job, String> displayIds = new IdentityHashMap<>();
+
+    /** One worker per CPU. */
+    public Pool() {
+        this(os.cpuCount());
+    }
+
+    public Pool(int processes) {
+        this(processes, "fork");
+    }
+
+    /** processes workers started by startMethod: only "fork" for now ("spawn" is issue 7). */
+    public Pool(int processes, String startMethod) {
+        if ("spawn".equals(startMethod) || "forkserver".equals(startMethod)) {
+            throw new UnsupportedOperationException("start method '" + startMethod + "' is not available yet "
+                    + "(issue 7: spawn start method, workers as fresh JVMs); use \"fork\"");
+        }
+        if (!"fork".equals(startMethod)) {
+            throw new IllegalArgumentException("unknown start method '" + startMethod + "': use \"fork\"");
+        }
+        pool = new ProcessPool(processes, new CellHost());
+    }
+
+    /** A function of one item that may throw any exception (a lambda may call Thread.sleep). */
+    @FunctionalInterface
+    public interface Fn<T, R> {
+        R apply(T item) throws Exception;
+    }
+
+    /** A function of two arguments, for starmap. */
+    @FunctionalInterface
+    public interface Fn2<A, B, R> {
+        R apply(A a, B b) throws Exception;
+    }
+
+    // ------------------------------------------------------------------ map family
+
+    public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
+        List<T> list = toList(items);
+        return map(fn, list, pool.defaultChunksize(list.size()));
+    }
+
+    public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
+        return this.<T, R>mapAsync(fn, items, chunksize).get();
+    }
+
+    public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
+        List<T> list = toList(items);
+        return mapAsync(fn, list, pool.defaultChunksize(list.size()));
+    }
+
+    public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items,
+                                                int chunksize) {
+        checkChunksize(chunksize);
+        List<T> list = toList(items);
+        ProcessPool.Job job = pool.submit("map", i -> fn.apply(list.get(i)), list.size(), chunksize,
+                i -> describe(i, list.get(i)), loader(fn));
+        return new AsyncResult<>(pool.result(job, Pool::<R>asList));
+    }
+
+    /** Python's starmap over pairs: {@code pool.starmap((a, b) -> a + b, List.of(Map.entry(1, 2), Map.entry(3, 4)))}. */
+    public <A, B, R> List<R> starmap(Fn2<? super A, ? super B, ? extends R> fn,
+                                     Iterable<? extends Map.Entry<? extends A, ? extends B>> pairs) {
+        List<Map.Entry<? extends A, ? extends B>> list = toList(pairs);
+        return starmap(fn, list, pool.defaultChunksize(list.size()));
+    }
+
+    public <A, B, R> List<R> starmap(Fn2<? super A, ? super B, ? extends R> fn,
+                                     Iterable<? extends Map.Entry<? extends A, ? extends B>> pairs, int chunksize) {
+        checkChunksize(chunksize);
+        List<Map.Entry<? extends A, ? extends B>> list = toList(pairs);
+        ProcessPool.Job job = pool.submit("starmap", i -> fn.apply(list.get(i).getKey(), list.get(i).getValue()),
+                list.size(), chunksize, i -> describe(i, list.get(i)), loader(fn));
+        return pool.result(job, Pool::<R>asList).get();
+    }
+
+    /** Results in input order as they arrive (a for-each works on it). Default chunksize 1, as in Python. */
+    public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
+        return imap(fn, items, 1);
+    }
+
+    public <T, R> ResultIterator<R> imap(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
+        return iterate("imap", fn, items, chunksize, true);
+    }
+
+    /** Results in completion order. */
+    public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
+        return imapUnordered(fn, items, 1);
+    }
+
+    public <T, R> ResultIterator<R> imapUnordered(Fn<? super T, ? extends R> fn, Iterable<? extends T> items,
+                                                  int chunksize) {
+        return iterate("imapUnordered", fn, items, chunksize, false);
+    }
+
+    private <T, R> ResultIterator<R> iterate(String kind, Fn<? super T, ? extends R> fn,
+                                             Iterable<? extends T> items, int chunksize, boolean ordered) {
+        checkChunksize(chunksize);
+        List<T> list = toList(items);
+        ProcessPool.Job job = pool.submit(kind, i -> fn.apply(list.get(i)), list.size(), chunksize,
+                i -> describe(i, list.get(i)), loader(fn));
+        return pool.iterator(job, ordered, Pool::cast);
+    }
+
+    // ------------------------------------------------------------------ apply family
+
+    /** Runs fn(arg) in a worker and waits (Python's apply(func, (arg,))). */
+    public <T, R> R apply(Fn<? super T, ? extends R> fn, T arg) {
+        return applyAsync(fn, arg).get();
+    }
+
+    public <R> R apply(Callable<? extends R> fn) {
+        return applyAsync(fn).get();
+    }
+
+    public <T, R> AsyncResult<R> applyAsync(Fn<? super T, ? extends R> fn, T arg) {
+        ProcessPool.Job job = pool.submit("apply", i -> fn.apply(arg), 1, 1, i -> "argument " + abbreviate(arg), loader(fn));
+        return new AsyncResult<>(pool.result(job, r -> cast(r[0])));
+    }
+
+    public <R> AsyncResult<R> applyAsync(Callable<? extends R> fn) {
+        ProcessPool.Job job = pool.submit("apply", i -> fn.call(), 1, 1, i -> "call", loader(fn));
+        return new AsyncResult<>(pool.result(job, r -> cast(r[0])));
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Python's close() followed by join(), like ExecutorService.close(): no new tasks, then waits for the
+     * running ones and their workers to end, so no worker outlives a try-with-resources block. (Python's
+     * {@code with} terminates instead: call {@link #terminate()} to kill running tasks.)
+     */
+    @Override
+    public void close() {
+        pool.close();
+        pool.join();
+    }
+
+    /** Kills the workers now; unfinished tasks fail. */
+    public void terminate() {
+        pool.terminate();
+    }
+
+    /** Waits for the running tasks and their workers to end; after close() or terminate(). */
+    public void join() {
+        pool.join();
+    }
+
+    public String state() {
+        return pool.state().name();
+    }
+
+    public int processes() {
+        return pool.processes();
+    }
+
+    /** Pids of the workers alive now (workers live while a call has work for them). */
+    public List<Integer> workerPids() {
+        return pool.workerPids();
+    }
+
+    /** Which worker ran which chunk when, as SVG (text/plain: a summary per worker). */
+    public MimeBundle timeline() {
+        List<Timeline.Span> spans = pool.spans();
+        return new MimeBundle().put("image/svg+xml", Timeline.svg(spans)).put("text/plain", Timeline.text(spans));
+    }
+
+    /** The core pool (for magics and tests). */
+    public ProcessPool core() {
+        return pool;
+    }
+
+    @Override
+    public String toString() {
+        return "Pool(processes=" + pool.processes() + ", state=" + pool.state() + ", forks=" + pool.forks() + ")";
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void checkChunksize(int chunksize) {
+        if (chunksize < 1) throw new IllegalArgumentException("chunksize must be at least 1, got " + chunksize);
+    }
+
+    private static <T> List<T> toList(Iterable<? extends T> items) {
+        if (items == null) throw new NullPointerException("items is null");
+        List<T> list = new ArrayList<>();
+        for (T t : items) list.add(t);
+        return list;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> R cast(Object o) {
+        return (R) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> List<R> asList(Object[] results) {
+        return (List<R>) new ArrayList<>(Arrays.asList(results));
+    }
+
+    private static ClassLoader loader(Object fn) {
+        return fn.getClass().getClassLoader();
+    }
+
+    private static String describe(int i, Object item) {
+        return "item " + i + " (" + abbreviate(item) + ")";
+    }
+
+    private static String abbreviate(Object o) {
+        String s;
+        try {
+            s = String.valueOf(o);
+        } catch (RuntimeException e) {
+            s = o.getClass().getName();
+        }
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
+    /** Cell wiring: workers write to the cell that made the call; interrupts; progress bar. */
+    private final class CellHost implements ProcessPool.Host {
+        @Override
+        public ChildOutput output() {
+            CellOutput out = CellOutput.current();
+            Object cell = out == null ? null : out.cell();
+            return (pid, stream, data) -> {
+                if (out != null) {
+                    out.append(cell, stream == ChildOutput.Stream.STDOUT ? "stdout" : "stderr", data, 0, data.length);
+                }
+            };
+        }
+
+        @Override
+        public void poll() {
+            Interrupts.check();
+        }
+
+        @Override
+        public void progress(ProcessPool.Job job) {
+            if (CellOutput.current() == null || job.total() == 0) return;
+            long now = System.nanoTime();
+            String id = displayIds.get(job);
+            if (job.ready()) {
+                if (id != null) {
+                    displayIds.remove(job);
+                    shown.remove(job);
+                    Notebook.updateDisplay(summary(job), id);
+                }
+                return;
+            }
+            if (job.elapsedNanos() < PROGRESS_AFTER_NANOS) return;
+            long[] last = shown.get(job);
+            if (last != null && now - last[0] < PROGRESS_EVERY_NANOS) return;
+            if (id == null) {
+                synchronized (Pool.class) {
+                    id = "jfork-pool-" + ProcessHandle.current().pid() + "-" + (++displays);
+                }
+                displayIds.put(job, id);
+                shown.put(job, new long[]{now});
+                Notebook.display(bar(job), id);
+            } else {
+                last[0] = now;
+                Notebook.updateDisplay(bar(job), id);
+            }
+        }
+    }
+
+    static MimeBundle bar(ProcessPool.Job job) {
+        int done = job.itemsDone();
+        int total = job.total();
+        double f = total == 0 ? 1 : done / (double) total;
+        int cells = (int) Math.round(f * 30);
+        String text = String.format(Locale.ROOT, "%s [%s%s] %d/%d items, %.1f s", job.kind(), "#".repeat(cells),
+                " ".repeat(30 - cells), done, total, job.elapsedNanos() / 1e9);
+        String html = String.format(Locale.ROOT, "<div style=\"font-family:monospace\">%s <progress value=\"%d\" max=\"%d\" "
+                + "style=\"width:300px\"></progress> %d/%d items, %.1f s</div>", job.kind(), done, total, done, total,
+                job.elapsedNanos() / 1e9);
+        return MimeBundle.html(html, text);
+    }
+
+    static MimeBundle summary(ProcessPool.Job job) {
+        String text = String.format(Locale.ROOT, "%s: %d/%d items in %.2f s%s", job.kind(), job.itemsDone(), job.total(),
+                job.elapsedNanos() / 1e9, job.error() == null ? "" : ", failed: " + job.error().getMessage());
+        return MimeBundle.html("<div style=\"font-family:monospace\">" + escape(text) + "</div>", text);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

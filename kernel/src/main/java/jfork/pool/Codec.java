@@ -1,0 +1,128 @@
+package jfork.pool;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Values on the way back from a worker. Boxed primitives and strings get a compact tag of their
+ * own (fast, and no ObjectOutputStream machinery in the child, where a first use of a class can
+ * hang: see jvm-fork.md); anything else goes through Java serialization, one stream per value.
+ */
+final class Codec {
+    static final byte NULL = 0, INT = 1, LONG = 2, DOUBLE = 3, STRING = 4, BOOLEAN = 5, SERIALIZED = 6,
+            FLOAT = 7, CHAR = 8, SHORT = 9, BYTE = 10;
+
+    /** A value that Java serialization refused; the message names the class. */
+    static final class Unsendable extends Exception {
+        final String typeName;
+
+        Unsendable(String typeName, String detail) {
+            super(detail);
+            this.typeName = typeName;
+        }
+    }
+
+    private Codec() {
+    }
+
+    static void write(DataOutputStream out, Object v) throws IOException, Unsendable {
+        if (v == null) {
+            out.writeByte(NULL);
+        } else if (v instanceof Integer i) {
+            out.writeByte(INT);
+            out.writeInt(i);
+        } else if (v instanceof Long l) {
+            out.writeByte(LONG);
+            out.writeLong(l);
+        } else if (v instanceof Double d) {
+            out.writeByte(DOUBLE);
+            out.writeDouble(d);
+        } else if (v instanceof String s) {
+            out.writeByte(STRING);
+            writeString(out, s);
+        } else if (v instanceof Boolean b) {
+            out.writeByte(BOOLEAN);
+            out.writeBoolean(b);
+        } else if (v instanceof Float f) {
+            out.writeByte(FLOAT);
+            out.writeFloat(f);
+        } else if (v instanceof Character c) {
+            out.writeByte(CHAR);
+            out.writeChar(c);
+        } else if (v instanceof Short s) {
+            out.writeByte(SHORT);
+            out.writeShort(s);
+        } else if (v instanceof Byte b) {
+            out.writeByte(BYTE);
+            out.writeByte(b);
+        } else {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream oos = new ObjectOutputStream(bytes)) {
+                oos.writeObject(v);
+            } catch (NotSerializableException e) {
+                throw new Unsendable(v.getClass().getName(), e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                throw new Unsendable(v.getClass().getName(), String.valueOf(e));
+            }
+            out.writeByte(SERIALIZED);
+            out.writeInt(bytes.size());
+            bytes.writeTo(out);
+        }
+    }
+
+    static Object read(DataInputStream in, ClassLoader loader) throws IOException {
+        byte tag = in.readByte();
+        switch (tag) {
+            case NULL: return null;
+            case INT: return in.readInt();
+            case LONG: return in.readLong();
+            case DOUBLE: return in.readDouble();
+            case STRING: return readString(in);
+            case BOOLEAN: return in.readBoolean();
+            case FLOAT: return in.readFloat();
+            case CHAR: return in.readChar();
+            case SHORT: return in.readShort();
+            case BYTE: return in.readByte();
+            case SERIALIZED: {
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(b)) {
+                    @Override
+                    protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+                        // JShell's snippet classes live in its own loader: try the loader of the user's function too
+                        try {
+                            return super.resolveClass(desc);
+                        } catch (ClassNotFoundException e) {
+                            if (loader == null) throw e;
+                            return Class.forName(desc.getName(), false, loader);
+                        }
+                    }
+                }) {
+                    return ois.readObject();
+                } catch (ClassNotFoundException e) {
+                    throw new IOException("a worker's result has a class the kernel cannot load: " + e.getMessage(), e);
+                }
+            }
+            default: throw new IOException("corrupt result stream: tag " + tag);
+        }
+    }
+
+    static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static String readString(DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
