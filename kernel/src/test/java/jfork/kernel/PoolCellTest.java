@@ -30,7 +30,7 @@ class PoolCellTest {
     @BeforeAll
     static void start() throws Exception {
         kernel = new KernelProcess();
-        client = new TestClient(kernel.connection);
+        client = new TestClient(kernel);
         client.waitReady();
         assertEquals("ok", client.execute("os.getpid()").status());
         client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);");

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Measured numbers for the Pool (printed, not asserted beyond correctness): latency, per-task cost, speedup. */
+/** Measured numbers for the Pool, a benchmark kept out of the test run (run it with -Dgroups=bench) (printed, not asserted beyond correctness): latency, per-task cost, speedup. */
 @Timeout(180)
+@org.junit.jupiter.api.Tag("bench")
 class PoolNumbersTest {
     static KernelProcess kernel;
     static TestClient client;
@@ -16,7 +17,7 @@ class PoolNumbersTest {
     @BeforeAll
     static void start() throws Exception {
         kernel = new KernelProcess();
-        client = new TestClient(kernel.connection);
+        client = new TestClient(kernel);
         client.waitReady();
         client.execute("try (Pool p = new Pool(1)) { p.map(x -> x, List.of(1)); }");
     }
