@@ -168,6 +168,18 @@ print("rss_mb=%.1f n=%d ms=%s" % (rss_mb(), n, ",".join("%.4f" % v for v in ms))
 '''
 
 
+def anon_huge_mb(pid):
+    """AnonHugePages of a process (MB): how much of its RSS transparent huge pages back."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("AnonHugePages:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
 def loadavg():
     return "%.2f, %.2f, %.2f" % os.getloadavg()
 
@@ -269,6 +281,7 @@ def measure_rt_series(k, label, args, res, alloc_mb=0):
     ms = jfork_round_trips(k, args.n, args.timeout * 10)
     s = summary(ms)
     s["rss"] = proc_rss_mb(k.pid())
+    s["thp"] = anon_huge_mb(k.pid())
     s["load"] = loadavg()
     res[label] = s
     log("%s: jfork p50 %.2f ms, p90 %.2f ms, RSS %.0f MB, load %s" % (label, s["p50"], s["p90"], s["rss"], s["load"]))
@@ -503,7 +516,8 @@ def main():
     notes += ["", "## Notes", ""]
     for label, desc, _ in cases:
         if label in res:
-            notes.append("- %s: load %s during the series" % (desc, res[label]["load"]))
+            notes.append("- %s: load %s during the series; kernel RSS %.0f MB, of which %.0f MB in transparent huge "
+                         "pages (AnonHugePages)" % (desc, res[label]["load"], res[label]["rss"], res[label].get("thp", float("nan"))))
     if st:
         notes.append("- stress: non-normal children: %s" % (st["bad"] or "none"))
         if st["stderr"]:
