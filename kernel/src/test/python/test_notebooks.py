@@ -22,8 +22,9 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[4]
 NOTEBOOKS = ROOT / "notebooks"
 MAX_SECONDS = float(os.environ.get("JFORK_NOTEBOOK_MAX_SECONDS", "20"))
-EXPECTED = ["01-forking.ipynb", "03-deadlock.ipynb", "04-fork-copies-no-threads.ipynb",
-            "06-debugging-a-forked-process.ipynb"]
+EXPECTED = ["01-forking.ipynb", "02-pool.ipynb", "03-deadlock.ipynb", "04-fork-copies-no-threads.ipynb",
+            "05-forking-vs-threading.ipynb", "06-debugging-a-forked-process.ipynb", "07-forking-http-server.ipynb",
+            "08-killing-a-forked-process.ipynb"]
 
 
 def ppid_map():
@@ -241,6 +242,45 @@ class Forking(NotebookTest):
             self.assertIn(f"└─ {p} ", svg[0].data["text/plain"])
 
 
+class PoolNotebook(NotebookTest):
+    notebook = "02-pool.ipynb"
+
+    def test_article_example_prints_worker_pids_then_doubles(self):
+        text = self.out("try (Pool pool = new Pool())")
+        workers = pids(r"(?m)^I'm process (\d+)$", text)
+        self.assertEqual(4, len(workers), text)
+        self.assertNotIn(self.run_.kernel_pid, workers)
+        cpus = int(re.search(r", (\d+) CPUs", self.out('System.out.println("kernel pid "')).group(1))
+        if cpus >= 2:
+            self.assertGreaterEqual(len(set(workers)), 2, text)
+        self.assertRegex(text, r"(?m)^\[4, 6, 8, 10\]$")
+        self.assertTrue(text.rstrip().endswith("[4, 6, 8, 10]"), text)
+
+    def test_timeline_shows_two_workers(self):
+        self.assertIn("[1, 4, 9, 16, 25, 36]", self.out("Pool pool = new Pool(2);"))
+        cell = self.run_.cell("pool.timeline()")
+        svg = [o for o in cell.outputs if "image/svg+xml" in o.get("data", {})]
+        self.assertEqual(1, len(svg))
+        self.assertIn("pool timeline: 6 chunks on 2 workers", svg[0].data["text/plain"])
+        self.assertEqual(2, len(re.findall(r"(?m)^  worker \d+: ", svg[0].data["text/plain"])))
+
+    def test_exception_in_worker_names_worker_and_item(self):
+        text = self.out("pool.map(x -> {")
+        worker = int(re.search(r"TaskFailedException: java\.lang\.ArithmeticException: / by zero \(in worker (\d+), map item 2 \(0\)\)",
+                               text).group(1))
+        self.assertNotEqual(self.run_.kernel_pid, worker)
+        caught = self.out("try {\n    pool.map(")
+        self.assertRegex(caught, r"(?m)^worker \d+ failed on item 2: java\.lang\.ArithmeticException$")
+        self.assertIn("[2, 5, 10]", caught)
+        self.assertRegex(self.out("pool.close();"), r"Pool\(processes=2, state=CLOSE, forks=\d+\)")
+
+    def test_pool_magic_table(self):
+        text = self.out("%%pool")
+        rows = re.findall(r"(?m)^(\d): (\d) -> (\d+)  \[worker (\d+)\]$", text)
+        self.assertEqual([("0", "2", "4"), ("1", "3", "6"), ("2", "4", "8"), ("3", "5", "10")], [r[:3] for r in rows], text)
+        self.assertNotIn(str(self.run_.kernel_pid), {r[3] for r in rows})
+
+
 class Deadlock(NotebookTest):
     notebook = "03-deadlock.ipynb"
 
@@ -300,6 +340,58 @@ class ForkCopiesNoThreads(NotebookTest):
         self.assertIn("cause", prose)
 
 
+class ForkingVsThreading(NotebookTest):
+    notebook = "05-forking-vs-threading.ipynb"
+
+    def test_creation_cost_measured_and_charted(self):
+        text = self.out("long[] forkNs")
+        fork = float(re.search(r"fork:   median ([\d.]+) ms", text).group(1))
+        thread = float(re.search(r"thread: median ([\d.]+) ms", text).group(1))
+        self.assertGreater(fork, thread)
+        self.assertGreater(thread, 0)
+        chart = self.run_.cell("String bar(")
+        svg = [o for o in chart.outputs if "image/svg+xml" in o.get("data", {})]
+        self.assertEqual(1, len(svg))
+        self.assertIn("%.3f ms" % fork, svg[0].data["image/svg+xml"])
+        self.assertIn("%.3f ms" % thread, svg[0].data["image/svg+xml"])
+
+    def test_memory_isolation(self):
+        text = self.out("int[] counter = {0};")
+        self.assertRegex(text, r"(?m)^child \d+: counter = 1$")
+        self.assertIn("kernel after the child: counter = 0", text)
+        self.assertIn(f"thread 'worker' in {self.run_.kernel_pid}: counter = 1", text)
+        self.assertIn("kernel after the thread: counter = 1", text)
+
+    def test_fcntl_lock_not_inherited(self):
+        text = self.out('Path fcntlFile')
+        kernel = self.run_.kernel_pid
+        owners = pids(r"POSIX\s+ADVISORY\s+WRITE\s+(\d+)\s", text)
+        self.assertEqual([kernel, kernel], owners, text)
+        self.assertRegex(text, r"child \d+: tryLock on the same file gives null: held by another process")
+        self.assertIn("kernel: lock still valid: true", text)
+
+    def test_flock_lives_on_the_shared_open_file(self):
+        text = self.out('Path flockFile')
+        self.assertRegex(text, r"kernel: second open file \(fd \d+\): refused \(errno 11\)")
+        self.assertRegex(text, rf"FLOCK\s+ADVISORY\s+WRITE\s+{self.run_.kernel_pid}\s")
+        self.assertRegex(text, r"child \d+: inherited fd \d+: got it")
+        self.assertRegex(text, r"child \d+: its own open file \(fd \d+\): refused \(errno 11\)")
+        self.assertRegex(text, r"child \d+: unlock through the inherited fd: 0")
+        self.assertIn("kernel: second open file again: got it", text)
+
+    def test_pipe_semaphore_admits_two_at_a_time(self):
+        text = self.out("int[] sem = os.pipe();")
+        events = re.findall(r"(?m)^(enter|leave) (\d+) at \d+ ms$", text)
+        self.assertEqual(8, len(events), text)
+        self.assertEqual(4, len({p for _, p in events}))
+        inside = most = 0
+        for kind, _ in events:
+            inside += 1 if kind == "enter" else -1
+            most = max(most, inside)
+        self.assertEqual(2, most, text)
+        self.assertIn("at most 2 children inside at once, with 2 permits", text)
+
+
 class Debugging(NotebookTest):
     notebook = "06-debugging-a-forked-process.ipynb"
 
@@ -323,6 +415,68 @@ class Debugging(NotebookTest):
         self.assertRegex(text_of(ps[-1]), rf"(?m)^{child}\s+{self.run_.kernel_pid}\s+exited with code 0\s")
 
 
+class ForkingHttpServer(NotebookTest):
+    notebook = "07-forking-http-server.ipynb"
+
+    def test_threading_server_one_pid_shared_counter(self):
+        text = self.out("printAll(sendAll(threadingPort, 4));")
+        answers = re.findall(r"(?m)^request #(\d) /page(\d) answered by pid (\d+), thread (handler-\d)$", text)
+        self.assertEqual(4, len(answers), text)
+        self.assertEqual({"1", "2", "3", "4"}, {a[0] for a in answers})
+        self.assertEqual({str(self.run_.kernel_pid)}, {a[2] for a in answers})
+
+    def test_forking_server_one_child_per_connection(self):
+        kernel = self.run_.kernel_pid
+        self.assertIn(f"request #1 in this process: /warm-up answered by pid {kernel} ", self.out("int[] count = {0};"))
+        text = self.out("var replies = sendAll(forkingPort, 4);")
+        answers = re.findall(r"(?m)^request #2 in this process: /page(\d) answered by pid (\d+) \(parent (\d+)\)$", text)
+        self.assertEqual(["1", "2", "3", "4"], [a[0] for a in answers], text)
+        served_by = {int(a[1]) for a in answers}
+        self.assertEqual(4, len(served_by))
+        self.assertNotIn(kernel, served_by)
+        self.assertEqual({str(kernel)}, {a[2] for a in answers})
+        for p in served_by:
+            self.assertIn(f"WaitResult[pid={p}, status=exited with code 0]", text)
+        self.assertIn("in the kernel, count is 1", text)
+
+    def test_servers_shut_down_and_ports_closed(self):
+        text = self.out("threading.stop(0);")
+        ports = [int(p) for p in re.findall(r"(?m)^127\.0\.0\.1:(\d+): Connection refused$", text)]
+        self.assertEqual(2, len(ports), text)
+        self.assertEqual(set(), set(ports) & listening_ports())
+        self.assertIn("handler threads stopped: true", text)
+
+
+class KillingAForkedProcess(NotebookTest):
+    notebook = "08-killing-a-forked-process.ipynb"
+
+    def test_sigint_to_itself_interrupts_the_cell_only(self):
+        cell = self.run_.cell('System.out.println("before the signal");')
+        self.assertEqual("before the signal\n", text_of(cell, "stdout"))
+        self.assertEqual(["Interrupted"], [o.ename for o in cell.outputs if o.output_type == "error"])
+        self.assertIn(f"the kernel (pid {self.run_.kernel_pid}) is still running", self.out('System.out.println("the kernel (pid'))
+
+    def test_sigterm_and_sigkill_statuses(self):
+        self.assertRegex(self.out("int pid = os.fork();"), r"WaitResult\[pid=\d+, status=killed by SIGTERM\]")
+        text = self.out("int stubborn = os.fork();")
+        self.assertRegex(text, r"child \d+: SigIgn 0000000000004000, ignores SIGTERM: true")
+        self.assertIn("after SIGTERM: still running", text)
+        self.assertRegex(text, r"after SIGKILL: WaitResult\[pid=\d+, status=killed by SIGKILL\]")
+
+    def test_handler_refused_in_child_runs_in_kernel(self):
+        text = self.out("int hopeful = os.fork();")
+        self.assertRegex(text, r"child \d+: a forked child cannot run Java signal handlers")
+        self.assertNotIn("handler installed", text)
+        self.assertIn(f"kernel {self.run_.kernel_pid}: handler got SIGTERM", self.out("signal.signal(signal.SIGTERM, s ->"))
+        self.assertIn("SIGTERM handler in the kernel: SIG_DFL", self.out("signal.signal(signal.SIGTERM, signal.SIG_DFL);"))
+
+    def test_kill_magic(self):
+        self.assertIn("%kill refuses pid 1: it is init", self.out("%kill 1"))
+        sleeper = int(re.search(r"sleeping child: (\d+)", self.out("int sleeper = os.fork();")).group(1))
+        self.assertIn(f"sent SIGTERM to {sleeper} (child of this kernel, now: killed by SIGTERM)",
+                      self.out("var report = new jfork.magics.KillMagic()"))
+
+
 class Index(unittest.TestCase):
     def test_every_notebook_is_tested_and_indexed(self):
         present = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
@@ -338,7 +492,8 @@ class Index(unittest.TestCase):
 def load_tests(loader, tests, pattern):
     suite = unittest.TestSuite()
     suite.addTests(loader.loadTestsFromTestCase(Index))
-    for cls in (Forking, Deadlock, ForkCopiesNoThreads, Debugging):
+    for cls in (Forking, PoolNotebook, Deadlock, ForkCopiesNoThreads, ForkingVsThreading, Debugging,
+                ForkingHttpServer, KillingAForkedProcess):
         suite.addTests(loader.loadTestsFromTestCase(cls))
     return suite
 
