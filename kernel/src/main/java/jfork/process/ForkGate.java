@@ -20,13 +20,24 @@ public final class ForkGate {
         LOCK.readLock().unlock();
     }
 
-    static void close() {
-        LOCK.writeLock().lock();
+    /**
+     * Bounded: a background thread inside the gate may be waiting for a lock the forking thread
+     * holds (the pump delivering a pool result while the cell forks the next worker). Forking
+     * without the gate then is the lesser evil; a deadlock is not an option.
+     * @return whether the gate was closed (pass it to {@link #open})
+     */
+    static boolean close() {
+        try {
+            return LOCK.writeLock().tryLock(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Called by the forking thread after fork() in the parent and in the child alike. */
-    static void open() {
-        LOCK.writeLock().unlock();
+    static void open(boolean closed) {
+        if (closed) LOCK.writeLock().unlock();
     }
 
     private ForkGate() {

@@ -117,13 +117,13 @@ public final class Forker {
             int pid;
             long tGate = System.nanoTime();
             long tFork;
-            ForkGate.close();
+            boolean gateClosed = ForkGate.close();
             try {
                 if (!vmIdle.await(VM_IDLE_MAX_NANOS)) vmBusyForks++;
                 tFork = System.nanoTime();
                 pid = Native.posix().fork();
             } finally {
-                ForkGate.open();
+                ForkGate.open(gateClosed);
             }
             if (pid == 0) {
                 becomeChild(closeInChild, o[1], e[1], c[1], parent);
