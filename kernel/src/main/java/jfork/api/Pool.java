@@ -4,10 +4,13 @@ import jfork.display.MimeBundle;
 import jfork.execution.CellOutput;
 import jfork.execution.Interrupts;
 import jfork.pool.ProcessPool;
+import jfork.pool.RemoteFn;
 import jfork.pool.ResultIterator;
+import jfork.pool.SpawnPool;
 import jfork.pool.Timeline;
 import jfork.process.ChildOutput;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -41,9 +44,17 @@ public final class Pool implements AutoCloseable {
     static {
         // An interrupt ends every pool's workers, also those of async jobs the cell is not waiting for.
         jfork.execution.CellProcesses.onInterrupt(() -> ProcessPool.abortAll("interrupted"));
+        jfork.execution.CellProcesses.onInterrupt(() -> SpawnPool.abortAll("interrupted"));
+        // The kernel ends with libc _exit (no shutdown hook runs): its spawn workers are killed explicitly.
+        jfork.execution.CellProcesses.onShutdown(SpawnPool::killAllNow);
     }
 
+    private static volatile String defaultStartMethod = "fork";
+
+    /** The fork pool, or null in spawn mode. */
     private final ProcessPool pool;
+    /** The spawn pool, or null in fork mode. */
+    private final SpawnPool spawn;
     private final Map<ProcessPool.Job, long[]> shown = new IdentityHashMap<>();
     private final Map<ProcessPool.Job, String> displayIds = new IdentityHashMap<>();
 
@@ -52,39 +63,110 @@ public final class Pool implements AutoCloseable {
         this(os.cpuCount());
     }
 
+    /** processes workers started by the kernel's default start method (see {@link #setDefaultStartMethod}). */
     public Pool(int processes) {
-        this(processes, "fork");
+        this(processes, defaultStartMethod);
     }
 
-    /** processes workers started by startMethod: only "fork" for now ("spawn" is issue 7). */
+    /**
+     * processes workers started by startMethod: "fork" (forked copies of the kernel: any lambda over any
+     * state, but no GC, no JIT, no other thread in the worker) or "spawn" (fresh JVMs kept for the pool's
+     * life: full speed, but the function, the cell variables it reads, items and results travel by Java
+     * serialization).
+     */
     public Pool(int processes, String startMethod) {
-        if ("spawn".equals(startMethod) || "forkserver".equals(startMethod)) {
-            throw new UnsupportedOperationException("start method '" + startMethod + "' is not available yet "
-                    + "(issue 7: spawn start method, workers as fresh JVMs); use \"fork\"");
+        checkStartMethod(startMethod);
+        if ("spawn".equals(startMethod)) {
+            pool = null;
+            spawn = new SpawnPool(processes, new CellHost());
+        } else {
+            pool = new ProcessPool(processes, new CellHost());
+            spawn = null;
         }
-        if (!"fork".equals(startMethod)) {
-            throw new IllegalArgumentException("unknown start method '" + startMethod + "': use \"fork\"");
-        }
-        pool = new ProcessPool(processes, new CellHost());
     }
 
-    /** A function of one item that may throw any exception (a lambda may call Thread.sleep). */
+    /** Python's multiprocessing.set_start_method for this kernel: what new Pool() and new Pool(n) use. */
+    public static void setDefaultStartMethod(String startMethod) {
+        checkStartMethod(startMethod);
+        defaultStartMethod = startMethod;
+    }
+
+    public static String getDefaultStartMethod() {
+        return defaultStartMethod;
+    }
+
+    private static void checkStartMethod(String startMethod) {
+        if ("forkserver".equals(startMethod)) {
+            throw new UnsupportedOperationException("start method 'forkserver' is not available: use \"fork\" or \"spawn\"");
+        }
+        if (!"fork".equals(startMethod) && !"spawn".equals(startMethod)) {
+            throw new IllegalArgumentException("unknown start method '" + startMethod + "': use \"fork\" or \"spawn\"");
+        }
+    }
+
+    /**
+     * A function of one item that may throw any exception (a lambda may call Thread.sleep). Serializable,
+     * so that a spawn pool can send a lambda to its workers (a fork pool never serializes it).
+     */
     @FunctionalInterface
-    public interface Fn<T, R> {
+    public interface Fn<T, R> extends Serializable {
         R apply(T item) throws Exception;
     }
 
     /** A function of two arguments, for starmap. */
     @FunctionalInterface
-    public interface Fn2<A, B, R> {
+    public interface Fn2<A, B, R> extends Serializable {
         R apply(A a, B b) throws Exception;
+    }
+
+    /** A Callable that a spawn pool can send to its workers (what apply(() -> ...) lambdas become). */
+    @FunctionalInterface
+    public interface Call<R> extends Callable<R>, Serializable {
+    }
+
+    // Adapters that carry the user's function to a spawn worker (on the classpath there too).
+    private record One(Fn<Object, Object> fn) implements RemoteFn {
+        public Object call(Object item) throws Exception { return fn.apply(item); }
+    }
+
+    private record Star(Fn2<Object, Object, Object> fn) implements RemoteFn {
+        public Object call(Object item) throws Exception {
+            Object[] pair = (Object[]) item;
+            return fn.apply(pair[0], pair[1]);
+        }
+    }
+
+    private record Calls(Callable<Object> fn) implements RemoteFn {
+        public Object call(Object item) throws Exception { return fn.call(); }
+    }
+
+    private record Constant(Fn<Object, Object> fn, Object arg) implements RemoteFn {
+        public Object call(Object item) throws Exception { return fn.apply(arg); }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Fn<Object, Object> erase(Fn<?, ?> fn) {
+        return (Fn<Object, Object>) fn;
+    }
+
+    private ProcessPool.Job spawnJob(String kind, RemoteFn fn, List<?> items, int chunksize,
+                                     java.util.function.IntFunction<String> describe, Object userFn) {
+        return spawn.submit(kind, fn, items, chunksize, describe, loader(userFn));
+    }
+
+    private <R> jfork.pool.AsyncResult<R> result(ProcessPool.Job job, java.util.function.Function<Object[], R> convert) {
+        return spawn != null ? spawn.result(job, convert) : pool.result(job, convert);
+    }
+
+    private int defaultChunksize(int count) {
+        return spawn != null ? spawn.defaultChunksize(count) : pool.defaultChunksize(count);
     }
 
     // ------------------------------------------------------------------ map family
 
     public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
         List<T> list = toList(items);
-        return map(fn, list, pool.defaultChunksize(list.size()));
+        return map(fn, list, defaultChunksize(list.size()));
     }
 
     public <T, R> List<R> map(Fn<? super T, ? extends R> fn, Iterable<? extends T> items, int chunksize) {
@@ -93,32 +175,42 @@ public final class Pool implements AutoCloseable {
 
     public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items) {
         List<T> list = toList(items);
-        return mapAsync(fn, list, pool.defaultChunksize(list.size()));
+        return mapAsync(fn, list, defaultChunksize(list.size()));
     }
 
     public <T, R> AsyncResult<List<R>> mapAsync(Fn<? super T, ? extends R> fn, Iterable<? extends T> items,
                                                 int chunksize) {
         checkChunksize(chunksize);
         List<T> list = toList(items);
-        ProcessPool.Job job = pool.submit("map", i -> fn.apply(list.get(i)), list.size(), chunksize,
-                i -> describe(i, list.get(i)), loader(fn));
-        return new AsyncResult<>(pool.result(job, Pool::<R>asList));
+        ProcessPool.Job job = spawn != null
+                ? spawnJob("map", new One(erase(fn)), list, chunksize, i -> describe(i, list.get(i)), fn)
+                : pool.submit("map", i -> fn.apply(list.get(i)), list.size(), chunksize, i -> describe(i, list.get(i)), loader(fn));
+        return new AsyncResult<>(result(job, Pool::<R>asList));
     }
 
     /** Python's starmap over pairs: {@code pool.starmap((a, b) -> a + b, List.of(Map.entry(1, 2), Map.entry(3, 4)))}. */
     public <A, B, R> List<R> starmap(Fn2<? super A, ? super B, ? extends R> fn,
                                      Iterable<? extends Map.Entry<? extends A, ? extends B>> pairs) {
         List<Map.Entry<? extends A, ? extends B>> list = toList(pairs);
-        return starmap(fn, list, pool.defaultChunksize(list.size()));
+        return starmap(fn, list, defaultChunksize(list.size()));
     }
 
     public <A, B, R> List<R> starmap(Fn2<? super A, ? super B, ? extends R> fn,
                                      Iterable<? extends Map.Entry<? extends A, ? extends B>> pairs, int chunksize) {
         checkChunksize(chunksize);
         List<Map.Entry<? extends A, ? extends B>> list = toList(pairs);
-        ProcessPool.Job job = pool.submit("starmap", i -> fn.apply(list.get(i).getKey(), list.get(i).getValue()),
-                list.size(), chunksize, i -> describe(i, list.get(i)), loader(fn));
-        return pool.result(job, Pool::<R>asList).get();
+        ProcessPool.Job job;
+        if (spawn != null) {
+            List<Object[]> pairs2 = new ArrayList<>(); // Map.entry() is not Serializable: send the pairs as arrays
+            for (Map.Entry<? extends A, ? extends B> e : list) pairs2.add(new Object[]{e.getKey(), e.getValue()});
+            @SuppressWarnings("unchecked")
+            Fn2<Object, Object, Object> f = (Fn2<Object, Object, Object>) (Fn2<?, ?, ?>) fn;
+            job = spawnJob("starmap", new Star(f), pairs2, chunksize, i -> describe(i, list.get(i)), fn);
+        } else {
+            job = pool.submit("starmap", i -> fn.apply(list.get(i).getKey(), list.get(i).getValue()),
+                    list.size(), chunksize, i -> describe(i, list.get(i)), loader(fn));
+        }
+        return result(job, Pool::<R>asList).get();
     }
 
     /** Results in input order as they arrive (a for-each works on it). Default chunksize 1, as in Python. */
@@ -144,6 +236,10 @@ public final class Pool implements AutoCloseable {
                                              Iterable<? extends T> items, int chunksize, boolean ordered) {
         checkChunksize(chunksize);
         List<T> list = toList(items);
+        if (spawn != null) {
+            ProcessPool.Job job = spawnJob(kind, new One(erase(fn)), list, chunksize, i -> describe(i, list.get(i)), fn);
+            return spawn.iterator(job, ordered, Pool::cast);
+        }
         ProcessPool.Job job = pool.submit(kind, i -> fn.apply(list.get(i)), list.size(), chunksize,
                 i -> describe(i, list.get(i)), loader(fn));
         return pool.iterator(job, ordered, Pool::cast);
@@ -160,14 +256,30 @@ public final class Pool implements AutoCloseable {
         return applyAsync(fn).get();
     }
 
+    /** apply(() -> ...): a lambda here is a {@link Call}, which a spawn pool can send. */
+    public <R> R apply(Call<? extends R> fn) {
+        return applyAsync((Callable<? extends R>) fn).get();
+    }
+
+    public <R> AsyncResult<R> applyAsync(Call<? extends R> fn) {
+        return applyAsync((Callable<? extends R>) fn);
+    }
+
     public <T, R> AsyncResult<R> applyAsync(Fn<? super T, ? extends R> fn, T arg) {
-        ProcessPool.Job job = pool.submit("apply", i -> fn.apply(arg), 1, 1, i -> "argument " + abbreviate(arg), loader(fn));
-        return new AsyncResult<>(pool.result(job, r -> cast(r[0])));
+        ProcessPool.Job job = spawn != null
+                ? spawnJob("apply", new Constant(erase(fn), arg), java.util.Collections.singletonList(null), 1,
+                        i -> "argument " + abbreviate(arg), fn)
+                : pool.submit("apply", i -> fn.apply(arg), 1, 1, i -> "argument " + abbreviate(arg), loader(fn));
+        return new AsyncResult<>(result(job, r -> cast(r[0])));
     }
 
     public <R> AsyncResult<R> applyAsync(Callable<? extends R> fn) {
-        ProcessPool.Job job = pool.submit("apply", i -> fn.call(), 1, 1, i -> "call", loader(fn));
-        return new AsyncResult<>(pool.result(job, r -> cast(r[0])));
+        @SuppressWarnings("unchecked")
+        Callable<Object> c = (Callable<Object>) fn;
+        ProcessPool.Job job = spawn != null
+                ? spawnJob("apply", new Calls(c), java.util.Collections.singletonList(null), 1, i -> "call", fn)
+                : pool.submit("apply", i -> fn.call(), 1, 1, i -> "call", loader(fn));
+        return new AsyncResult<>(result(job, r -> cast(r[0])));
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -179,46 +291,70 @@ public final class Pool implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (spawn != null) {
+            spawn.close();
+            spawn.join();
+            return;
+        }
         pool.close();
         pool.join();
     }
 
     /** Kills the workers now; unfinished tasks fail. */
     public void terminate() {
-        pool.terminate();
+        if (spawn != null) spawn.terminate();
+        else pool.terminate();
     }
 
     /** Waits for the running tasks and their workers to end; after close() or terminate(). */
     public void join() {
-        pool.join();
+        if (spawn != null) spawn.join();
+        else pool.join();
     }
 
     public String state() {
-        return pool.state().name();
+        return spawn != null ? spawn.state().name() : pool.state().name();
     }
 
     public int processes() {
-        return pool.processes();
+        return spawn != null ? spawn.processes() : pool.processes();
     }
 
-    /** Pids of the workers alive now (workers live while a call has work for them). */
+    /** "fork" or "spawn". */
+    public String startMethod() {
+        return spawn != null ? "spawn" : "fork";
+    }
+
+    /**
+     * Pids of the workers alive now (fork: workers live while a call has work for them; spawn: the
+     * worker JVMs, alive until the pool is closed or terminated).
+     */
     public List<Integer> workerPids() {
-        return pool.workerPids();
+        return spawn != null ? spawn.workerPids() : pool.workerPids();
     }
 
     /** Which worker ran which chunk when, as SVG (text/plain: a summary per worker). */
     public MimeBundle timeline() {
-        List<Timeline.Span> spans = pool.spans();
+        List<Timeline.Span> spans = spawn != null ? spawn.spans() : pool.spans();
         return new MimeBundle().put("image/svg+xml", Timeline.svg(spans)).put("text/plain", Timeline.text(spans));
     }
 
-    /** The core pool (for magics and tests). */
+    /** The core fork pool (for magics and tests); null in spawn mode. */
     public ProcessPool core() {
         return pool;
     }
 
+    /** The core spawn pool (for tests and benchmarks); null in fork mode. */
+    public SpawnPool spawnCore() {
+        return spawn;
+    }
+
     @Override
     public String toString() {
+        if (spawn != null) {
+            return "Pool(processes=" + spawn.processes() + ", start method=spawn, state=" + spawn.state()
+                    + ", workers started=" + spawn.started() + ")";
+        }
         return "Pool(processes=" + pool.processes() + ", state=" + pool.state() + ", forks=" + pool.forks() + ")";
     }
 

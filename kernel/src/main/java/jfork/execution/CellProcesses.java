@@ -198,8 +198,22 @@ public final class CellProcesses {
         }
     }
 
+    private static final List<Runnable> SHUTDOWN_HOOKS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Runs at kernel shutdown and restart (spawn pools kill their worker JVMs here: no shutdown hook runs). */
+    public static void onShutdown(Runnable hook) {
+        SHUTDOWN_HOOKS.add(hook);
+    }
+
     /** Shutdown and restart: every child of the kernel ends (SIGTERM, then SIGKILL after 100 ms). */
     void killAll() {
+        for (Runnable hook : SHUTDOWN_HOOKS) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                jfork.Log.warn("shutdown hook failed: " + e);
+            }
+        }
         if (hangWatch == null) return; // this kernel never forked: nothing to end, nothing to initialize
         Forker.get().killAll(Signals.SIGTERM, 100);
     }

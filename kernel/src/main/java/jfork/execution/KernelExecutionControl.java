@@ -42,6 +42,7 @@ final class KernelExecutionControl extends DirectExecutionControl {
 
     @Override
     public void load(ClassBytecodes[] cbcs) throws ClassInstallException, NotImplementedException, EngineTerminationException {
+        for (ClassBytecodes c : cbcs) SnippetClasses.record(c.name(), c.bytecodes()); // for spawn pool workers
         ClassBytecodes[] woven = Stream.of(cbcs)
                 .map(c -> new ClassBytecodes(c.name(), InterruptWeaver.weave(c.bytecodes())))
                 .toArray(ClassBytecodes[]::new);

@@ -50,7 +50,7 @@ import java.util.function.IntFunction;
  * {@link WorkerLostException}, except a worker the hang detector killed: its chunks are re-run once
  * ({@link #MAX_ATTEMPTS}). The pool stays usable after a failed job.
  */
-public final class ProcessPool {
+public final class ProcessPool extends JobWaiter {
     public enum State { RUN, CLOSE, TERMINATE }
 
     /** The work of one item, by its index in the job's input. Runs in a worker. */
@@ -476,6 +476,7 @@ public final class ProcessPool {
      * An interrupt (thread interrupt, or {@link Host#poll} throwing) kills the pool's workers, fails
      * its unfinished jobs and rethrows; the pool stays usable.
      */
+    @Override
     public boolean await(Job job, long timeoutNanos) {
         boolean ok = awaitCondition(() -> job.finished, timeoutNanos, job);
         host.progress(job);
@@ -511,6 +512,7 @@ public final class ProcessPool {
     }
 
     /** Waits until available() holds (for imap); throws the job's error if it ended without it. */
+    @Override
     void awaitChunk(Job job, BooleanSupplier available) {
         awaitCondition(() -> {
             synchronized (job) {

@@ -10,7 +10,7 @@ import java.util.function.Function;
  * reaches an item that is not available.
  */
 public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
-    private final ProcessPool pool;
+    private final JobWaiter pool;
     private final ProcessPool.Job job;
     private final boolean ordered;
     private final Function<Object, R> convert;
@@ -18,7 +18,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
     private int chunkPos;
     private int inChunk;
 
-    ResultIterator(ProcessPool pool, ProcessPool.Job job, boolean ordered, Function<Object, R> convert) {
+    ResultIterator(JobWaiter pool, ProcessPool.Job job, boolean ordered, Function<Object, R> convert) {
         this.pool = pool;
         this.job = job;
         this.ordered = ordered;
