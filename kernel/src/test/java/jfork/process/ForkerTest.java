@@ -293,6 +293,11 @@ class ForkerTest {
                 Native.libc().prctl(LibC.PR_SET_PDEATHSIG, 0, 0, 0, 0); // survive the child
                 while (true) Thread.onSpinWait();
             }
+            // let the daemon clear its PR_SET_PDEATHSIG before this child exits (else it dies with us)
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException ignored) {
+            }
             Forker.exitChild(0);
         });
         assertEquals("exited with code 0", endWithin(p, 3000).toString());
