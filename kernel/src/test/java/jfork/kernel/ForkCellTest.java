@@ -17,6 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import static jfork.kernel.KernelProcess.fdList;
+import static jfork.kernel.KernelProcess.fds;
+import static jfork.kernel.KernelProcess.stableFdCount;
+import static jfork.kernel.KernelProcess.state;
 import static jfork.kernel.TestClient.obj;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -45,15 +49,7 @@ class ForkCellTest {
 
     @AfterEach
     void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        Thread.sleep(100);
-        Set<Long> children = kernel.process.children().map(ProcessHandle::pid).collect(Collectors.toSet());
-        for (long c : children) {
-            assertNotEquals('Z', state(c), "zombie child " + c);
-        }
-        assertTrue(children.isEmpty(), "children still alive after the test: " + children);
-        long deadline = System.currentTimeMillis() + 2000; // the pump closes a child's pipes once drained
-        while (fds(kernel.pid()) != baselineFds && System.currentTimeMillis() < deadline) Thread.sleep(20);
-        assertEquals(baselineFds, fds(kernel.pid()), () -> "file descriptors leaked: " + fdList(kernel.pid()));
+        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
     }
 
     @Test
@@ -206,52 +202,11 @@ class ForkCellTest {
         }
     }
 
-    /** The warm-up child's pipes close asynchronously: wait until the count stops moving. */
-    static int stableFdCount(long pid) throws Exception {
-        int last = -1;
-        int now = fds(pid);
-        for (int i = 0; i < 50 && now != last; i++) {
-            Thread.sleep(100);
-            last = now;
-            now = fds(pid);
-        }
-        return now;
-    }
-
     static String logOf(KernelProcess k) {
         try {
             return k.log();
         } catch (IOException e) {
             return "(no log: " + e + ")";
-        }
-    }
-
-    static int fds(long pid) throws IOException {
-        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            return (int) s.count();
-        }
-    }
-
-    static String fdList(long pid) {
-        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            return s.map(p -> {
-                try {
-                    return p.getFileName() + "->" + Files.readSymbolicLink(p);
-                } catch (IOException e) {
-                    return p.getFileName() + "->?";
-                }
-            }).filter(l -> !l.contains(".jar") && !l.contains("/lib/modules")).toList().toString();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    static char state(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
-        } catch (IOException gone) {
-            return '-';
         }
     }
 }

@@ -14,11 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import static jfork.kernel.ForkCellTest.fdList;
-import static jfork.kernel.ForkCellTest.fds;
+import static jfork.kernel.KernelProcess.fdList;
+import static jfork.kernel.KernelProcess.fds;
 import static jfork.kernel.ForkCellTest.logOf;
-import static jfork.kernel.ForkCellTest.stableFdCount;
-import static jfork.kernel.ForkCellTest.state;
+import static jfork.kernel.KernelProcess.stableFdCount;
+import static jfork.kernel.KernelProcess.state;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -51,15 +51,7 @@ class ForkStressTest {
 
     @AfterEach
     void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        Thread.sleep(100);
-        Set<Long> children = kernel.process.children().map(ProcessHandle::pid).collect(Collectors.toSet());
-        for (long c : children) {
-            assertNotEquals('Z', state(c), "zombie child " + c);
-        }
-        assertTrue(children.isEmpty(), "children still alive after the test: " + children);
-        long deadline = System.currentTimeMillis() + 2000; // the pump closes a child's pipes once drained
-        while (fds(kernel.pid()) != baselineFds && System.currentTimeMillis() < deadline) Thread.sleep(20);
-        assertEquals(baselineFds, fds(kernel.pid()), () -> "file descriptors leaked: " + fdList(kernel.pid()));
+        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
     }
 
     static final String STRESS = """

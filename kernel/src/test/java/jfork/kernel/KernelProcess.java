@@ -72,4 +72,61 @@ final class KernelProcess implements AutoCloseable {
             if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
         }
     }
+
+    /**
+     * What every fork-related test checks afterwards: children gone within {@code childGraceMillis},
+     * none of them a zombie, and the kernel's descriptors back to {@code baselineFds} (its pump closes
+     * a child's pipes once drained, so that may take up to 2 s).
+     */
+    void assertNoZombieNoOrphanNoLeakedFd(int baselineFds, long childGraceMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + childGraceMillis;
+        while (process.children().findAny().isPresent() && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        java.util.Set<Long> children = process.children().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
+        for (long c : children) org.junit.jupiter.api.Assertions.assertNotEquals('Z', state(c), "zombie child " + c);
+        org.junit.jupiter.api.Assertions.assertTrue(children.isEmpty(), "children still alive after the test: " + children);
+        deadline = System.currentTimeMillis() + 2000;
+        while (fds(pid()) != baselineFds && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        org.junit.jupiter.api.Assertions.assertEquals(baselineFds, fds(pid()), () -> "file descriptors leaked: " + fdList(pid()));
+    }
+
+    /** The warm-up child's pipes close asynchronously: wait until the count stops moving. */
+    static int stableFdCount(long pid) throws Exception {
+        int last = -1;
+        int now = fds(pid);
+        for (int i = 0; i < 50 && now != last; i++) {
+            Thread.sleep(100);
+            last = now;
+            now = fds(pid);
+        }
+        return now;
+    }
+
+    static int fds(long pid) throws IOException {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return (int) s.count();
+        }
+    }
+
+    static String fdList(long pid) {
+        try (var s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return s.map(p -> {
+                try {
+                    return p.getFileName() + "->" + Files.readSymbolicLink(p);
+                } catch (IOException e) {
+                    return p.getFileName() + "->?";
+                }
+            }).filter(l -> !l.contains(".jar") && !l.contains("/lib/modules")).toList().toString();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static char state(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
+        } catch (IOException gone) {
+            return '-';
+        }
+    }
 }

@@ -27,7 +27,7 @@ class SignalCellTest {
         client.waitReady();
         assertEquals("ok", client.execute("os.getpid()").status());
         client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);");
-        baselineFds = ForkCellTest.stableFdCount(kernel.pid());
+        baselineFds = KernelProcess.stableFdCount(kernel.pid());
     }
 
     @AfterAll
@@ -40,13 +40,7 @@ class SignalCellTest {
     void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
         // every test leaves the kernel's dispositions as it found them
         client.execute("for (int s : new int[]{signal.SIGINT, signal.SIGUSR1, signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD}) signal.signal(s, signal.SIG_DFL);");
-        Thread.sleep(100);
-        Set<Long> children = kernel.process.children().map(ProcessHandle::pid).collect(Collectors.toSet());
-        for (long c : children) assertNotEquals('Z', ForkCellTest.state(c), "zombie child " + c);
-        assertTrue(children.isEmpty(), "children still alive after the test: " + children);
-        long deadline = System.currentTimeMillis() + 2000;
-        while (ForkCellTest.fds(kernel.pid()) != baselineFds && System.currentTimeMillis() < deadline) Thread.sleep(20);
-        assertEquals(baselineFds, ForkCellTest.fds(kernel.pid()), () -> "file descriptors leaked: " + ForkCellTest.fdList(kernel.pid()));
+        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
         assertTrue(kernel.process.isAlive());
     }
 
