@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Measured numbers for the Pool, a benchmark kept out of the test run (run it with -Dgroups=bench) (printed, not asserted beyond correctness): latency, per-task cost, speedup. */
+/** Measured numbers for the Pool, a benchmark kept out of the test run (run it with -Dgroups=bench -Djfork.excludedGroups=none) (printed, not asserted beyond correctness): latency, per-task cost, speedup. */
 @Timeout(180)
 @org.junit.jupiter.api.Tag("bench")
 class PoolNumbersTest {

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Measured numbers for Pool(n, "spawn"), kept out of the test run (mvn test -Dtest=SpawnPoolNumbersTest
- * -Dgroups=bench -DexcludedGroups=): start-up, first result, round trip, CPU-bound speedup with cold code,
+ * -Dgroups=bench -Djfork.excludedGroups=none): start-up, first result, round trip, CPU-bound speedup with cold code,
  * allocation-heavy items. Printed, asserted only for correctness.
  */
 @Timeout(300)
