@@ -75,6 +75,7 @@ public final class Forker {
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
     private volatile int retries;
+    private volatile String lastRetry;
     private volatile int vmBusyForks;
 
     private Forker() {
@@ -148,8 +149,12 @@ public final class Forker {
                 pump.register(pid, o[0], e[0], c[0], out);
                 return pid;
             }
+            String seen = describeStuckChild(pid);
             Native.posix().kill(pid, Signals.SIGKILL);
             ExitStatus st = children.waitpid(pid, 0).status();
+            lastRetry = "fork [" + label + "]: child " + pid + " " + failure + " (" + seen + "); killed it"
+                    + (attempt < MAX_ATTEMPTS ? ", forking again (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ")" : ", giving up");
+            jfork.Log.warn(lastRetry);
             children.remove(pid);
             closeFd(o[0]);
             closeFd(e[0]);
@@ -229,6 +234,9 @@ public final class Forker {
     /** Forks retried because a child did not start in time (counted since the JVM started). */
     public int retries() { return retries; }
 
+    /** Why the latest retry happened (what the child was doing when it was killed), or null. */
+    public String lastRetry() { return lastRetry; }
+
     /** Forks done although VM threads stayed busy for the whole idle wait. */
     public int vmBusyForks() { return vmBusyForks; }
 
@@ -265,6 +273,19 @@ public final class Forker {
             have += n;
         }
         return Arrays.equals(got, STARTED_RECORD) ? null : "wrote a first control record that is not STARTED";
+    }
+
+    /**
+     * What a child that never wrote STARTED was doing when we gave up on it, for the kernel log:
+     * a hang (blocked, no CPU used) and a child starved of CPU on a loaded machine (runnable) call
+     * for different fixes.
+     */
+    private static String describeStuckChild(int pid) {
+        ProcState st = ProcState.read(pid);
+        if (st == null) return "already gone";
+        String futex = HangWatch.untimedFutexWaitAll(pid);
+        return "state " + st.state() + (st.state() == 'R' ? " (running, or waiting for a CPU)" : "")
+                + ", " + st.cpuTicks() + " CPU ticks" + (futex != null ? ", " + futex : "");
     }
 
     private static int[] pipe(String what) {

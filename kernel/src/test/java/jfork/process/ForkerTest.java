@@ -243,6 +243,8 @@ class ForkerTest {
             assertEquals(before + 3, forker.retries());
             assertTrue(e.getMessage().startsWith("fork [never] failed 3 times: attempt 1: pid "), e.getMessage());
             assertTrue(e.getMessage().contains("wrote no STARTED record within 150 ms (then killed by SIGKILL)"), e.getMessage());
+            assertTrue(forker.lastRetry().startsWith("fork [never]: child "), forker.lastRetry());
+            assertTrue(forker.lastRetry().endsWith("; killed it, giving up"), forker.lastRetry());
         } finally {
             Forker.beforeStartedForTests = null;
             forker.setStartTimeoutMillis(Forker.DEFAULT_START_TIMEOUT_MS);
@@ -268,6 +270,10 @@ class ForkerTest {
             int before = forker.retries();
             ForkedProcess p = forker.start("retried", rec, () -> System.out.println("made it"));
             assertEquals(before + 1, forker.retries());
+            // The kernel log (and %fork_config) say what the killed child was doing: spinning here.
+            String why = forker.lastRetry();
+            assertTrue(why.matches("fork \\[retried\\]: child \\d+ wrote no STARTED record within 300 ms "
+                    + "\\(state R \\(running, or waiting for a CPU\\), \\d+ CPU ticks\\); killed it, forking again \\(attempt 2 of 3\\)"), why);
             assertEquals("exited with code 0", endWithin(p, 3000).toString());
             assertTrue(p.awaitOutputClosed(2000));
             assertEquals("made it\n", rec.stdout(p.pid()));
