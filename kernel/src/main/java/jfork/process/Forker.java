@@ -71,6 +71,8 @@ public final class Forker {
     private volatile Children children = new Children();
     private volatile OutputPump pump;
     private final VmThreadsIdle vmIdle = new VmThreadsIdle();
+    private final HugePages.Keeper hugePages = new HugePages.Keeper();
+    private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
@@ -98,6 +100,7 @@ public final class Forker {
         children.reapExited();
         int alive = children.liveCount();
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
+        if (edenHeadroom != null) edenHeadroom.ensure();
         StringBuilder why = new StringBuilder();
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             long tPipes = System.nanoTime();
@@ -147,6 +150,7 @@ public final class Forker {
                     (tGate - tPipes) / 1e6, (tFork - tGate) / 1e6, (tForked - tFork) / 1e6, (System.nanoTime() - tForked) / 1e6);
             if (failure == null) {
                 pump.register(pid, o[0], e[0], c[0], out);
+                hugePages.touched();
                 return pid;
             }
             String seen = describeStuckChild(pid);
@@ -212,6 +216,9 @@ public final class Forker {
     }
 
     public Children children() { return children; }
+
+    /** Restores the huge pages that forks split, once forking pauses. */
+    public HugePages.Keeper hugePages() { return hugePages; }
 
     public OutputPump pump() { return pump; }
 
