@@ -20,8 +20,11 @@ final class JavaRunner {
     record Value(Object object, String text) {
     }
 
-    /** A snippet compiled and loaded ahead of its turn, so that a forked child never has to run javac. */
-    private record Prepared(java.lang.reflect.Method doit, boolean expression, JavaError compileError) {
+    /**
+     * A snippet compiled and loaded ahead of its turn, so that a forked child never has to run javac.
+     * One source may hold several snippets ({@code int a = 1, b = 2;} is two), each with a doit to run in order.
+     */
+    private record Prepared(List<java.lang.reflect.Method> doits, boolean expression, JavaError compileError) {
     }
 
     private final java.util.Map<Snippets.Piece, Prepared> prepared = new java.util.IdentityHashMap<>();
@@ -82,11 +85,11 @@ final class JavaRunner {
             if (prepared.containsKey(p)) continue;
             control.startRecording();
             List<SnippetEvent> events;
-            java.lang.reflect.Method doit;
+            List<java.lang.reflect.Method> doits;
             try {
                 events = jshell.eval(p.source());
             } finally {
-                doit = control.stopRecording();
+                doits = control.stopRecording();
             }
             boolean expression = false;
             JavaError error = null;
@@ -95,7 +98,7 @@ final class JavaRunner {
                 if (e.status() == Snippet.Status.REJECTED) error = compileError(e.snippet(), p);
                 expression |= isExpression(e.snippet());
             }
-            prepared.put(p, new Prepared(doit, expression, error));
+            prepared.put(p, new Prepared(doits, expression, error));
         }
     }
 
@@ -133,10 +136,10 @@ final class JavaRunner {
 
     private Value runPrepared(Prepared p) throws JavaError {
         if (p.compileError() != null) throw p.compileError();
-        if (p.doit() == null) return null;
-        Object value;
+        if (p.doits().isEmpty()) return null;
+        Object value = null;
         try {
-            value = control.invokeRecorded(p.doit());
+            for (java.lang.reflect.Method doit : p.doits()) value = control.invokeRecorded(doit);
         } catch (CellInterrupted e) {
             throw JavaError.interrupted();
         } catch (Throwable t) {

@@ -98,6 +98,16 @@ class ForkCellTest {
     }
 
     @Test
+    void aDeclarationOfSeveralVariablesAfterForkSetsEveryOneInParentAndChild() {
+        // JShell makes two snippets of it, each with its own initializer, compiled ahead of the fork
+        var r = client.execute("int md = os.fork(); int first = 1 + 1, second = 2 + 1;\n"
+                + "System.out.println((md == 0 ? \"child\" : \"parent\") + \": \" + first + \" \" + second);");
+        assertEquals("ok", r.status(), r.stderr());
+        assertEquals(List.of("child: 2 3", "parent: 2 3"), r.stdout().lines().sorted().toList(), r.stderr());
+        assertEquals("\"2 3\"", client.execute("first + \" \" + second").result(), "the kernel keeps both values");
+    }
+
+    @Test
     void forkMagicRunsTheBodyInNChildrenAndLabelsTheirLines() {
         var one = client.execute("%%fork\nSystem.out.println(\"solo \" + os.getpid());");
         assertTrue(one.stdout().startsWith("solo "), one.stdout());
