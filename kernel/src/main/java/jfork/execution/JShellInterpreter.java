@@ -53,8 +53,8 @@ public final class JShellInterpreter implements Interpreter {
             awaitForkPaths();
             if (runner != null) runner.prepareRest();
         });
-        thread.afterEachTask(() -> {
-            if (Forker.isChild()) ChildCell.finish(runner);
+        thread.afterEachTask(failure -> {
+            if (Forker.isChild()) ChildCell.finish(runner, failure);
         });
         this.magics = magics;
         Prompt.install(input);

@@ -114,6 +114,9 @@ final class JavaRunner {
         } catch (JavaError expected) {
             String.join("\n", expected.traceback).length();
         }
+        // a child whose forking snippet throws after fork reports it through this path
+        String.join("\n", snippetFailure(new java.lang.reflect.InvocationTargetException(
+                new IllegalStateException("warm-up"))).traceback).length();
         List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), thrower + "\n1 + 1");
         List<Snippets.Piece> outer = pending;
         int outerNext = next;
@@ -203,6 +206,14 @@ final class JavaRunner {
         if (first == null) first = "the code does not compile";
         tb.add(0, "CompilationException: " + first.lines().findFirst().orElse(first));
         return new JavaError("CompilationException", first, tb);
+    }
+
+    /** What a snippet's doit threw, as reflection wraps it, turned into the cell error a user sees. */
+    static JavaError snippetFailure(Throwable thrown) {
+        Throwable t = thrown instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null
+                ? ite.getCause() : thrown;
+        if (t instanceof CellInterrupted) return JavaError.interrupted();
+        return runtimeError(t);
     }
 
     /** An exception thrown by a snippet run directly (not through JShell's events). */

@@ -98,6 +98,20 @@ class ForkCellTest {
     }
 
     @Test
+    void anExceptionAfterForkInTheSameSnippetIsTheChildsErrorAndTheRestOfTheCellIsSkipped() {
+        // the fork and the throw are in one snippet (the loop): the child's exception leaves that snippet's doit
+        var r = client.execute("""
+                for (int i = 0; i < 3; i++) {
+                    int p = os.fork();
+                    if (p == 0) { if (i == 1) throw new IllegalStateException("boom in child " + i); os._exit(0); }
+                }
+                System.out.println("after in " + os.getpid());""");
+        assertEquals("ok", r.status(), r.stderr());
+        assertTrue(r.stderr().matches("(?s)\\[child \\d+] java.lang.IllegalStateException: boom in child 1\n.*"), r.stderr());
+        assertEquals("after in " + kernel.pid() + "\n", r.stdout(), "only the kernel runs the rest of the cell");
+    }
+
+    @Test
     void aDeclarationOfSeveralVariablesAfterForkSetsEveryOneInParentAndChild() {
         // JShell makes two snippets of it, each with its own initializer, compiled ahead of the fork
         var r = client.execute("int md = os.fork(); int first = 1 + 1, second = 2 + 1;\n"
