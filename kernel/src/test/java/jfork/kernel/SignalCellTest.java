@@ -108,6 +108,47 @@ class SignalCellTest {
     }
 
     @Test
+    void inAForkedChildGetsignalSaysWhatTheOperatingSystemHasThere() {
+        // the child's truth, read from /proc/self/status; run once in the kernel first (a child must not link new code)
+        var view = client.execute("""
+                String osView(int sig) throws Exception {
+                    long ign = 0, cgt = 0;
+                    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                        if (l.startsWith("SigIgn:")) ign = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+                        if (l.startsWith("SigCgt:")) cgt = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+                    }
+                    long bit = 1L << (sig - 1);
+                    return (ign & bit) != 0 ? "ignored" : (cgt & bit) != 0 ? "caught" : "default";
+                }
+                String seen(int sig) throws Exception {
+                    return signal.name(sig) + " getsignal=" + signal.getsignal(sig) + " os=" + osView(sig);
+                }
+                int[] watched = {signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGALRM};
+                for (int s : watched) seen(s);""");
+        assertEquals("ok", view.status(), evalue(view));
+        var r = client.execute("""
+                signal.signal(signal.SIGINT, signal.SIG_IGN);
+                signal.signal(signal.SIGTERM, signal.SIG_IGN);
+                signal.signal(signal.SIGUSR1, signal.SIG_IGN);
+                signal.signal(signal.SIGALRM, s -> { });
+                for (int s : watched) seen(s);
+                int g = os.fork();
+                if (g == 0) { for (int s : watched) System.out.println(seen(s)); os._exit(0); }
+                os.waitpid(g, 0).status().toString()""");
+        assertEquals("\"exited with code 0\"", r.result(), r.stderr() + evalue(r));
+        // the fork reset INT and TERM to their defaults (the kernel ignores them at the Java level only);
+        // USR1 is really ignored; ALRM is caught by the JVM's handler, which runs nothing in a child: null
+        assertEquals("""
+                SIGINT getsignal=SIG_DFL os=default
+                SIGTERM getsignal=SIG_DFL os=default
+                SIGUSR1 getsignal=SIG_IGN os=ignored
+                SIGALRM getsignal=null os=caught
+                """, r.stdout(), r.stderr());
+        // the kernel's own answer is unchanged
+        assertEquals("\"SIG_IGN\"", client.execute("signal.getsignal(signal.SIGINT).toString()").result());
+    }
+
+    @Test
     void idleHandlerOutputGoesToTheNextCell() throws Exception {
         client.execute("signal.signal(signal.SIGUSR1, s -> System.out.println(\"idle arrival \" + signal.name(s)));");
         new ProcessBuilder("kill", "-USR1", Long.toString(kernel.pid())).start().waitFor();
