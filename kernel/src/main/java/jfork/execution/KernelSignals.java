@@ -5,6 +5,7 @@ import jfork.process.Forker;
 import jfork.process.LibC;
 import jfork.process.Native;
 import jfork.process.PosixException;
+import jfork.process.ProcessOwner;
 import jfork.process.ProcState;
 import jfork.process.Signals;
 
@@ -109,6 +110,7 @@ public final class KernelSignals {
         refusalToKernel(Signals.SIGTERM);
         new PosixException("warm-up", 3).getMessage();
         inThisProcess(Signals.SIGUSR1); // what getsignal reads in a child
+        killFailed(KERNEL_PID, Signals.SIGTERM, 1).getMessage(); // the EPERM report, which a child may need
     }
 
     private KernelSignals() {
@@ -363,7 +365,7 @@ public final class KernelSignals {
         }
         boolean self = pid == KERNEL_PID && !Forker.isChild();
         long handledBefore = sig >= 1 ? HANDLED[sig].get() : 0;
-        if (Native.posix().kill(pid, sig) != 0) throw killFailed(Integer.toString(pid), sig, Native.posix().errno());
+        if (Native.posix().kill(pid, sig) != 0) throw killFailed(pid, sig, Native.posix().errno());
         if (self && sig >= 1 && DISPATCHING[sig]) awaitOwnDelivery(sig, handledBefore);
     }
 
@@ -385,16 +387,32 @@ public final class KernelSignals {
                 throw new IllegalArgumentException(who + " refuses process group " + pgid + ": the kernel is in it and " + why);
             }
         }
-        if (Native.posix().kill(-pgid, sig) != 0) throw killFailed("group " + pgid, sig, Native.posix().errno());
+        if (Native.posix().kill(-pgid, sig) != 0) throw killFailed(-pgid, sig, Native.posix().errno());
     }
 
-    private static PosixException killFailed(String target, int sig, int errno) {
+    /** kill(2)'s errno in words: the target, the signal, and for EPERM who runs as whom. */
+    private static PosixException killFailed(int pid, int sig, int errno) {
+        String target = pid < 0 ? "group " + -pid : Integer.toString(pid);
         String why = switch (errno) {
             case 3 -> " [no such process: " + target + " has ended or never existed]";
-            case 1 -> " [not permitted: " + target + " belongs to another user or is protected]";
+            case 1 -> " [not permitted: " + (pid < 0 ? "group " + -pid + " holds a process of another user or a protected one"
+                    : whyNotPermitted(pid)) + "]";
             default -> "";
         };
         return new PosixException("kill(" + target + ", " + Signals.name(sig) + ")" + why, errno);
+    }
+
+    /** kill(2) needs the sender's real or effective uid to match the target's real or saved uid, or root. */
+    private static String whyNotPermitted(int pid) {
+        int theirs = ProcessOwner.realUid(pid);
+        int mine = Native.posix().geteuid();
+        if (theirs < 0) return pid + " belongs to another user or is protected";
+        if (theirs != mine) {
+            return pid + " runs as " + ProcessOwner.describe(theirs) + ", this process as " + ProcessOwner.describe(mine)
+                    + "; only root may signal another user's processes";
+        }
+        return pid + " runs as " + ProcessOwner.describe(theirs) + " like this process, but is protected "
+                + "(a set-user-ID program, or a process outside this one's namespace)";
     }
 
     private static void checkSendable(int sig) {
