@@ -122,6 +122,23 @@ class ForkCellTest {
     }
 
     @Test
+    void waitGivesEachEndedChildOnceEvenWhenTheKernelReapedItFirst() {
+        var r = client.execute("""
+                int w1 = os.fork(); if (w1 == 0) os._exit(3);
+                int w2 = os.fork(); if (w2 == 0) { Thread.sleep(300); os._exit(4); }
+                // the kernel's background reaper takes w1 (no zombie is left waiting), before any wait
+                while (!jfork.process.Forker.get().children().get(w1).reaped()) Thread.sleep(2);
+                var first = os.wait_();
+                var second = os.wait_();
+                (first.pid() == w1) + " " + first.status() + ", " + (second.pid() == w2) + " " + second.status()""");
+        assertEquals("\"true exited with code 3, true exited with code 4\"", r.result(), r.stderr());
+        // a cell waits for its children when it ends: a later wait has nothing left
+        var none = client.execute("os.wait_()");
+        assertEquals("jfork.process.PosixException", none.ename(), none.stderr());
+        assertTrue(none.reply().content().get("evalue").getAsString().contains("ECHILD"), none.reply().content().toString());
+    }
+
+    @Test
     void forkMagicRunsTheBodyInNChildrenAndLabelsTheirLines() {
         var one = client.execute("%%fork\nSystem.out.println(\"solo \" + os.getpid());");
         assertTrue(one.stdout().startsWith("solo "), one.stdout());
