@@ -70,6 +70,22 @@ final class JavaRunner {
         }
     }
 
+    /**
+     * The value of one Java expression as text (String.valueOf), for magic arguments such as {pid}.
+     * Leaves no $N variable behind: the session looks as if it had not been asked.
+     */
+    String textOf(String expression) throws JavaError {
+        java.util.Set<Snippet> before = jshell.snippets().collect(java.util.stream.Collectors.toSet());
+        try {
+            Value v = run("java.util.Objects.toString((" + expression + "))");
+            if (v == null) throw new JavaError("CompilationException", "not an expression", List.of("not an expression: " + expression));
+            return (String) v.object();
+        } finally {
+            jshell.snippets().filter(s -> !before.contains(s) && jshell.status(s) == Snippet.Status.VALID
+                    && s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND).toList().forEach(jshell::drop);
+        }
+    }
+
     /** Snippets of the running cell not yet started (a forked child runs these, then exits). */
     List<Snippets.Piece> remaining() {
         return new ArrayList<>(pending.subList(Math.min(next, pending.size()), pending.size()));
