@@ -19,8 +19,9 @@ final class KernelExecutionControl extends DirectExecutionControl {
     private volatile Object lastValue;
     private volatile boolean running;
     // While recording, JShell compiles and loads snippets but their doit methods are kept, not run.
+    // One source can be several snippets (int a = 1, b = 2; is two), each with its own doit.
     private volatile boolean recording;
-    private volatile Method recorded;
+    private final java.util.List<Method> recorded = new java.util.ArrayList<>();
 
     KernelExecutionControl(ExecutionThread thread) {
         this.thread = thread;
@@ -61,7 +62,9 @@ final class KernelExecutionControl extends DirectExecutionControl {
     @Override
     protected String invoke(Method doitMethod) throws Exception {
         if (recording) {
-            recorded = doitMethod;
+            synchronized (recorded) {
+                recorded.add(doitMethod);
+            }
             return "";
         }
         lastValue = null;
@@ -86,14 +89,18 @@ final class KernelExecutionControl extends DirectExecutionControl {
     }
 
     void startRecording() {
-        recorded = null;
+        synchronized (recorded) {
+            recorded.clear();
+        }
         recording = true;
     }
 
-    /** @return the doit method JShell asked to run while recording, or null (declarations have none) */
-    Method stopRecording() {
+    /** @return the doit methods JShell asked to run while recording, in order; empty for methods and classes */
+    java.util.List<Method> stopRecording() {
         recording = false;
-        return recorded;
+        synchronized (recorded) {
+            return java.util.List.copyOf(recorded);
+        }
     }
 
     /** Runs a recorded doit method on the execution thread. */
