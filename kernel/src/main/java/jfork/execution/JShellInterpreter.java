@@ -11,6 +11,7 @@ import jfork.magics.MagicCall;
 import jfork.magics.MagicContext;
 import jfork.magics.MagicRegistry;
 import jfork.magics.UsageError;
+import jfork.process.ForkHooks;
 import jfork.process.Forker;
 
 import java.util.ArrayList;
@@ -54,6 +55,7 @@ public final class JShellInterpreter implements Interpreter {
             awaitForkPaths();
             if (runner != null) runner.prepareRest();
         });
+        ForkHooks.beforeFork(control::resolveReferencedClasses); // pool forks too, not only cells'
         thread.afterEachTask(failure -> {
             if (Forker.isChild()) ChildCell.finish(runner, failure);
         });

@@ -22,6 +22,7 @@ final class KernelExecutionControl extends DirectExecutionControl {
     // One source can be several snippets (int a = 1, b = 2; is two), each with its own doit.
     private volatile boolean recording;
     private final java.util.List<Method> recorded = new java.util.ArrayList<>();
+    private final java.util.List<ClassBytecodes> unresolved = new java.util.ArrayList<>();
 
     KernelExecutionControl(ExecutionThread thread) {
         this.thread = thread;
@@ -48,14 +49,28 @@ final class KernelExecutionControl extends DirectExecutionControl {
                 .map(c -> new ClassBytecodes(c.name(), InterruptWeaver.weave(c.bytecodes())))
                 .toArray(ClassBytecodes[]::new);
         super.load(woven);
-        for (ClassBytecodes c : woven) resolveReferencedClasses(c);
+        synchronized (unresolved) {
+            unresolved.addAll(java.util.Arrays.asList(woven));
+        }
     }
 
-    private void resolveReferencedClasses(ClassBytecodes c) {
-        try {
-            ReferencedClasses.resolve(c.bytecodes(), findClass(c.name()).getClassLoader());
-        } catch (ClassNotFoundException e) {
-            // not loaded: nothing a child could resolve either
+    /**
+     * Before a fork (any fork: a cell's, a pool's), on the forking thread: resolves the classes
+     * named by the snippet classes loaded since the last fork. Done here rather than at load, so
+     * that cells which never fork do not pay for it (about a millisecond a cell).
+     */
+    void resolveReferencedClasses() {
+        ClassBytecodes[] pending;
+        synchronized (unresolved) {
+            pending = unresolved.toArray(new ClassBytecodes[0]);
+            unresolved.clear();
+        }
+        for (ClassBytecodes c : pending) {
+            try {
+                ReferencedClasses.resolve(c.bytecodes(), findClass(c.name()).getClassLoader());
+            } catch (ClassNotFoundException e) {
+                // not loaded: nothing a child could resolve either
+            }
         }
     }
 

@@ -97,6 +97,7 @@ public final class Forker {
         Objects.requireNonNull(out, "out");
         if (isChild()) return forkNested(label);
         checkForkThread();
+        ForkHooks.runBeforeFork();
         children.reapExited();
         int alive = children.liveCount();
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
