@@ -31,11 +31,13 @@ public final class Forker {
     public static final int DEFAULT_MAX_CHILDREN = 64;
     public static final long DEFAULT_START_TIMEOUT_MS = 1000;
     static final int MAX_ATTEMPTS = 3;
-    // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
-    // (a fresh cell, a warm-up) the compiler can stay busy for hundreds of ms, and forking while it
-    // holds the class-resolution lock hangs the child. Waiting is the cheaper failure.
     private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
-    private static final long VM_IDLE_MAX_NANOS = 1_000_000_000L;
+    // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
+    // (a fresh kernel, a fresh cell) the compiler can stay busy for seconds on a loaded machine, and
+    // forking while it holds a class-resolution lock hangs the child (seen: the first child of a
+    // fresh kernel, at load 14, hung in SystemDictionary::add_loader_constraint). Waiting is the
+    // cheaper failure: a slow first fork instead of a child reported hung.
+    private static final long VM_IDLE_MAX_NANOS = 3_000_000_000L;
     private static final int EINTR = 4;
 
     /** The JVM process that loaded this class; every other pid running this code is a forked child. */
