@@ -30,6 +30,7 @@ public final class KernelLauncher {
         Kernel kernel = new Kernel(sockets, codec, session, iopub, interpreter);
         kernel.exitWith(exit);
         kernel.start();
+        ParentWatch.start(kernel);
         iopub.status(null, "starting");
         return kernel;
     }

@@ -28,4 +28,25 @@ class KernelLifecycleTest {
             assertTrue(kernel.process.descendants().findAny().isEmpty());
         }
     }
+
+    @Test
+    void whenItsLauncherIsKilledTheKernelEndsWithItsChildren() throws Exception {
+        try (KernelProcess launcher = new KernelProcess(true); TestClient client = new TestClient(launcher)) {
+            client.waitReady();
+            ProcessHandle kernel = launcher.process.children().findFirst().orElseThrow();
+            assertEquals("ok", client.execute("%fork_config --wait 0").status());
+            TestClient.Execution forked = client.execute(
+                    "int sleeper = os.fork(); if (sleeper == 0) { Thread.sleep(600_000); } sleeper");
+            assertEquals("ok", forked.status(), forked::toString);
+            ProcessHandle child = kernel.children().findFirst().orElseThrow(() -> new AssertionError("no child of the kernel"));
+
+            launcher.process.destroyForcibly().waitFor(); // SIGKILL: the kernel is not told
+            long deadline = System.currentTimeMillis() + 5000;
+            while ((kernel.isAlive() || child.isAlive()) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+            assertFalse(kernel.isAlive(), () -> "kernel still running 5 s after its launcher died; log:\n" + ForkCellTest.logOf(launcher));
+            assertFalse(child.isAlive(), "the kernel's child outlived it");
+            String log = launcher.log();
+            assertTrue(log.contains("is gone: shutting down"), log);
+        }
+    }
 }

@@ -22,6 +22,14 @@ final class KernelProcess implements AutoCloseable {
     final JsonObject connection;
 
     KernelProcess() throws IOException {
+        this(false);
+    }
+
+    /**
+     * @param behindLauncher start the kernel from a shell that stays its parent (as jupyter_client's
+     *        launcher does), so that a test can kill the launcher; {@link #process} is then the shell
+     */
+    KernelProcess(boolean behindLauncher) throws IOException {
         Path dir = Files.createTempDirectory("jfork-test");
         connectionFile = dir.resolve("kernel.json");
         log = dir.resolve("kernel.log");
@@ -41,6 +49,7 @@ final class KernelProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("jfork.Main");
         cmd.add(connectionFile.toString());
+        if (behindLauncher) cmd.addAll(0, List.of("/bin/sh", "-c", "\"$@\" & wait", "launcher"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("JFORK_HANG_BACKTRACE", "1"); // a hung child's native stack lands in the log
         process = pb.start();
