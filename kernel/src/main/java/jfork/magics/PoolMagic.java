@@ -104,7 +104,7 @@ public final class PoolMagic implements Magic {
         });
     }
 
-    static MimeBundle table(List<Object> items, List<Object> results, jfork.pool.ProcessPool.Job job) {
+    static MimeBundle table(List<Object> items, List<Object> results, jfork.pool.Job job) {
         StringBuilder text = new StringBuilder();
         StringBuilder html = new StringBuilder("<table><thead><tr><th>#</th><th>item</th><th>result</th><th>worker pid</th>"
                 + "</tr></thead><tbody>");

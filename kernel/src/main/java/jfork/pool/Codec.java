@@ -11,13 +11,14 @@ import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Values on the way back from a worker. Boxed primitives and strings get a compact tag of their
+ * Values between the kernel and its workers (results; items of a spawn pool, and of a fork pool call
+ * made after its workers were forked). Boxed primitives and strings get a compact tag of their
  * own (fast, and no ObjectOutputStream machinery in the child, where a first use of a class can
  * hang: see jvm-fork.md); anything else goes through Java serialization, one stream per value.
  */
 final class Codec {
     static final byte NULL = 0, INT = 1, LONG = 2, DOUBLE = 3, STRING = 4, BOOLEAN = 5, SERIALIZED = 6,
-            FLOAT = 7, CHAR = 8, SHORT = 9, BYTE = 10;
+            FLOAT = 7, CHAR = 8, SHORT = 9, BYTE = 10, ARRAY = 11;
 
     /** A value that Java serialization refused; the message names the class. */
     static final class Unsendable extends Exception {
@@ -62,6 +63,11 @@ final class Codec {
         } else if (v instanceof Byte b) {
             out.writeByte(BYTE);
             out.writeByte(b);
+        } else if (v.getClass() == Object[].class) {
+            Object[] a = (Object[]) v;
+            out.writeByte(ARRAY);
+            out.writeInt(a.length);
+            for (Object e : a) write(out, e);
         } else {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (ObjectOutputStream oos = new ObjectOutputStream(bytes)) {
@@ -90,6 +96,11 @@ final class Codec {
             case CHAR: return in.readChar();
             case SHORT: return in.readShort();
             case BYTE: return in.readByte();
+            case ARRAY: {
+                Object[] a = new Object[in.readInt()];
+                for (int i = 0; i < a.length; i++) a[i] = read(in, loader);
+                return a;
+            }
             case SERIALIZED: {
                 byte[] b = new byte[in.readInt()];
                 in.readFully(b);
@@ -112,6 +123,21 @@ final class Codec {
             }
             default: throw new IOException("corrupt result stream: tag " + tag);
         }
+    }
+
+    /**
+     * Whether v has a tag of its own (no Java serialization): what may travel to a fork worker after it
+     * was forked, since deserializing a class in a forked JVM for the first time can hang it.
+     */
+    static boolean compact(Object v) {
+        if (v == null || v instanceof Integer || v instanceof Long || v instanceof Double || v instanceof String
+                || v instanceof Boolean || v instanceof Float || v instanceof Character || v instanceof Short
+                || v instanceof Byte) {
+            return true;
+        }
+        if (v.getClass() != Object[].class) return false;
+        for (Object e : (Object[]) v) if (!compact(e)) return false;
+        return true;
     }
 
     static void writeString(DataOutputStream out, String s) throws IOException {
