@@ -49,6 +49,8 @@ public final class Job {
     int fnSlot = -1;
     /** Fork pool: the chunks encoded for workers forked before the call, or null when the items cannot travel. */
     byte[][] sendable;
+    /** Fork pool: some of its chunks ran on workers forked before it. */
+    boolean onKeptWorkers;
 
     Job(String kind, RemoteFn fn, List<?> items, int chunksize, int processes, ChildOutput out,
         IntFunction<String> describe, ClassLoader loader) {

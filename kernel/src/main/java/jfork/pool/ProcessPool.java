@@ -122,6 +122,8 @@ public final class ProcessPool extends JobWaiter {
     private int forks;
     private int hangs;
     private int reused;
+    /** Bumped when a job needs workers forked after it (see {@link #maintain}). */
+    private int generation;
 
     public ProcessPool(int processes, Host host) {
         if (processes < 1) throw new IllegalArgumentException("Number of processes must be at least 1, got " + processes);
@@ -178,8 +180,8 @@ public final class ProcessPool extends JobWaiter {
         byte[] unsent;
         String hung;
         boolean retiring;
+        int generation;
         ChildOutput lastOut;
-        final Set<Long> served = new HashSet<>();
 
         Worker(int pid, int taskFd, Set<Long> knownJobs, int knownFns, long edenAtFork) {
             this.pid = pid;
@@ -212,7 +214,7 @@ public final class ProcessPool extends JobWaiter {
         }
         job.fnSlot = slotOf(key, fn);
         for (Worker w : workers.values()) {
-            if (w.active() && job.fnSlot < w.knownFns) {
+            if (current(w) && job.fnSlot < w.knownFns) {
                 job.sendable = encode(job);
                 break;
             }
@@ -280,15 +282,23 @@ public final class ProcessPool extends JobWaiter {
     }
 
     /**
-     * Starts workers for jobs no live worker can run (owner thread only: the only thread that may
-     * fork). At the pool's size, an idle worker that cannot run the job is retired first.
+     * Starts workers for jobs the current workers cannot run (owner thread only: the only thread that
+     * may fork). Workers forked together form a generation, which sees one state of the kernel: a job
+     * the current generation cannot run starts a new one, and the older workers retire once idle, so
+     * that the items of one call never meet workers forked at different times (a replacement for a
+     * killed or hung worker aside).
      */
     private void maintain() {
         if (Thread.currentThread() != owner || state == State.TERMINATE) return;
         dispatch();
         for (Job job : new ArrayList<>(jobs)) {
-            while (!job.finished && !job.pending.isEmpty() && runners(job) < job.pending.size() + outstanding(job)) {
-                if (active() >= processes && !retireIdleWorkerFor(job)) break;
+            if (job.finished || job.pending.isEmpty()) continue;
+            if (runners(job) == 0 && hasCurrentWorkers()) {
+                generation++;
+                retireIdleOldWorkers();
+            }
+            while (!job.finished && !job.pending.isEmpty() && runners(job) < job.pending.size() + outstanding(job)
+                    && live() < processes) {
                 try {
                     startWorker();
                 } catch (RuntimeException e) {
@@ -300,32 +310,38 @@ public final class ProcessPool extends JobWaiter {
         }
     }
 
-    private int active() {
+    private boolean current(Worker w) {
+        return w.active() && w.generation == generation;
+    }
+
+    private boolean hasCurrentWorkers() {
+        for (Worker w : workers.values()) if (current(w)) return true;
+        return false;
+    }
+
+    /** Workers that hold a slot: all but the retiring ones (a hung one holds its slot until it is reaped). */
+    private int live() {
         int n = 0;
-        for (Worker w : workers.values()) if (w.active()) n++;
+        for (Worker w : workers.values()) if (!w.retiring) n++;
         return n;
     }
 
     private int runners(Job job) {
         int n = 0;
-        for (Worker w : workers.values()) if (w.active() && canRun(w, job)) n++;
+        for (Worker w : workers.values()) if (current(w) && canRun(w, job)) n++;
         return n;
+    }
+
+    private void retireIdleOldWorkers() {
+        for (Worker w : workers.values()) {
+            if (w.active() && w.generation != generation && w.idle()) retire(w);
+        }
     }
 
     private int outstanding(Job job) {
         int n = 0;
         for (Worker w : workers.values()) for (Sent s : w.outstanding) if (s.job == job) n++;
         return n;
-    }
-
-    private boolean retireIdleWorkerFor(Job job) {
-        for (Worker w : workers.values()) {
-            if (w.active() && w.idle() && !canRun(w, job)) {
-                retire(w);
-                return true;
-            }
-        }
-        return false;
     }
 
     private void startWorker() {
@@ -356,6 +372,7 @@ public final class ProcessPool extends JobWaiter {
         Native.posix().close(p[0]);
         forks++;
         Worker w = new Worker(pid, p[1], new HashSet<>(known.keySet()), fns.length, eden);
+        w.generation = generation;
         workers.put(pid, w);
         LIVE.put(pid, this);
         startHangWatch();
@@ -373,18 +390,25 @@ public final class ProcessPool extends JobWaiter {
         Forker.exitChild(code);
     }
 
-    /** Gives every active worker chunks it can run, up to the prefetch; flushes frames kept back. Under the lock. */
+    /** Gives every current worker chunks it can run, up to the prefetch; flushes frames kept back. Under the lock. */
     private void dispatch() {
         for (Worker w : workers.values()) {
             if (!w.active()) continue;
             flush(w);
+            if (w.generation != generation) {
+                if (w.idle()) retire(w); // an older generation only finishes what it has
+                continue;
+            }
             while (w.unsent == null) {
                 Job job = nextFor(w);
                 if (job == null || w.outstanding.size() >= job.prefetch) break;
                 int c = job.pending.poll();
                 w.outstanding.add(new Sent(job, c));
                 w.lastOut = job.out;
-                if (!w.knownJobs.contains(job.id) && w.served.add(job.id)) reused++;
+                if (!w.knownJobs.contains(job.id) && !job.onKeptWorkers) {
+                    job.onKeptWorkers = true;
+                    reused++;
+                }
                 write(w, frame(w, job, c));
             }
         }
@@ -395,20 +419,19 @@ public final class ProcessPool extends JobWaiter {
         return null;
     }
 
+    /** A task frame: [int length][type][job id][chunk] for a job w knows, else its function's slot and the items. */
     private static byte[] frame(Worker w, Job job, int chunk) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        boolean known = w.knownJobs.contains(job.id);
+        byte[] items = known ? new byte[0] : job.sendable[chunk];
+        ByteArrayOutputStream b = new ByteArrayOutputStream(32 + items.length);
         DataOutputStream d = new DataOutputStream(b);
         try {
-            boolean known = w.knownJobs.contains(job.id);
-            byte[] items = known ? null : job.sendable[chunk];
-            d.writeInt(known ? 13 : 29 + items.length);
+            d.writeInt(0); // the length, set below
             d.writeByte(known ? WorkerLoop.KNOWN : WorkerLoop.SENT);
             d.writeLong(job.id);
-            if (known) {
-                d.writeInt(chunk);
-            } else {
-                d.writeInt(job.fnSlot);
-                d.writeInt(chunk);
+            if (!known) d.writeInt(job.fnSlot);
+            d.writeInt(chunk);
+            if (!known) {
                 d.writeInt(job.chunksize);
                 d.writeInt(job.count);
                 d.write(items);
@@ -416,7 +439,13 @@ public final class ProcessPool extends JobWaiter {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return b.toByteArray();
+        byte[] f = b.toByteArray();
+        int len = f.length - 4;
+        f[0] = (byte) (len >>> 24);
+        f[1] = (byte) (len >>> 16);
+        f[2] = (byte) (len >>> 8);
+        f[3] = (byte) len;
+        return f;
     }
 
     /** Writes what the pipe takes now; keeps the rest for {@link #flush}. */
@@ -834,7 +863,7 @@ public final class ProcessPool extends JobWaiter {
         Job known = new Job("warm-up", fn, samples, 1, 1, null, i -> "item " + i, null);
         List<Object> compact = new ArrayList<>();
         for (Object o : samples) if (Codec.compact(o)) compact.add(o);
-        Job later = new Job("warm-up", fn, compact, compact.size(), 1, null, i -> "item " + i, null);
+        Job later = new Job("warm-up", fn, compact, 1, 1, null, i -> "item " + i, null);
         later.fnSlot = 0;
         later.sendable = encode(later);
         Worker w = new Worker(0, -1, new HashSet<>(List.of(known.id)), 1, 0);
@@ -845,7 +874,7 @@ public final class ProcessPool extends JobWaiter {
         try {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             for (int c = 0; c < known.nchunks; c++) b.write(frame(w, known, c));
-            b.write(frame(w, later, 0));
+            for (int c = 0; c < later.nchunks; c++) b.write(frame(w, later, c));
             byte[] bytes = b.toByteArray();
             Native.posix().write(p[1], bytes, bytes.length);
             Native.posix().close(p[1]);
@@ -860,10 +889,14 @@ public final class ProcessPool extends JobWaiter {
                 in.readLong();
                 (id == known.id ? known : later).accept(rec[0], chunk, in, 1);
             }
-            if (known.error() == null || later.error() != null) {
-                throw new IllegalStateException("warm-up results unexpected: " + known.error() + " / " + later.error());
+            // all but the unsendable Object and Thread and the "throw" item came back
+            if (known.itemsDone() != samples.size() - 3 || later.itemsDone() != compact.size() - 1) {
+                throw new IllegalStateException("warm-up results unexpected: " + known.itemsDone() + " / "
+                        + later.itemsDone() + " items, " + known.error() + " / " + later.error());
             }
             // retiring: a frame, then the budget check says stop
+            Native.posix().close(p[0]);
+            p[0] = -1;
             if (Native.posix().pipe(p) < 0) return;
             byte[] again = frame(w, later, 0);
             Native.posix().write(p[1], again, again.length);
@@ -883,7 +916,7 @@ public final class ProcessPool extends JobWaiter {
         } catch (Throwable t) {
             jfork.Log.warn("pool warm-up failed: " + t);
         } finally {
-            Native.posix().close(p[0]);
+            if (p[0] >= 0) Native.posix().close(p[0]);
             if (p[1] >= 0) Native.posix().close(p[1]);
         }
         closeTaskFdsInChild(); // empty now: links the child hook's path
