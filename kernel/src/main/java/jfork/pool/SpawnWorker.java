@@ -115,6 +115,7 @@ public final class SpawnWorker {
         stdin.setDaemon(true);
         stdin.start();
 
+        warmUp(loader);
         ByteArrayOutputStream hello = new ByteArrayOutputStream();
         new DataOutputStream(hello).writeLong(ProcessHandle.current().pid());
         send(READY, hello.toByteArray());
@@ -141,6 +142,38 @@ public final class SpawnWorker {
                 case CHUNK -> runChunk(in, jobs, loader);
                 default -> throw new IOException("unknown frame type " + frame[0]);
             }
+        }
+    }
+
+    /**
+     * Before READY, runs once what the first task needs: deserializing a lambda (the first one in a JVM
+     * bootstraps the whole java.lang.invoke machinery, tens of ms of mostly interpreted code), object
+     * streams, a chunk through the worker loop and the codec. Otherwise the first task of each worker
+     * pays for it, which shows in short CPU-bound maps.
+     */
+    private static void warmUp(ClassLoader loader) {
+        try {
+            RemoteFn echo = (RemoteFn & java.io.Serializable) item -> item;
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
+                out.writeObject(echo);
+                out.writeObject(new java.util.ArrayList<>(java.util.List.of(1, "x")));
+            }
+            Object back;
+            try (ObjectInputStream in = input(new ByteArrayInputStream(b.toByteArray()), loader)) {
+                back = in.readObject();
+                in.readObject();
+            }
+            RemoteFn fn = (RemoteFn) back;
+            ByteArrayOutputStream records = new ByteArrayOutputStream();
+            WorkerLoop.runChunk(0, i -> fn.call(i), 8, 8, (type, payload) -> records.write(payload));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(records.toByteArray()));
+            in.readInt();
+            in.readLong();
+            in.readLong();
+            for (int i = in.readInt(); i > 0; i--) Codec.read(in, loader);
+        } catch (Throwable t) {
+            System.err.println("spawn worker warm-up failed: " + t); // only slower
         }
     }
 
