@@ -82,6 +82,7 @@ class SpawnPoolCellTest {
                 out.add(sp.mapAsync(x -> -x, List.of(1, 2)).get());
                 out.add(sp.map(x -> x, List.<Integer>of()));
                 sp.close();
+                sp.join(); // close() only stops new tasks (Python): join() waits for the workers to end
                 out.add(sp.state() + " " + sp.workerPids().size());
                 String.valueOf(out)""");
         assertEquals("ok", r.status(), r.stderr() + r.reply().content());
