@@ -12,7 +12,8 @@ import jfork.process.Signals;
  * at a time, in arrival order; what they print appears in the running cell, or in the next cell's
  * output when the kernel is idle. An exception in a handler is printed on the cell's stderr.
  * Signals of one kind that arrive while one is still pending are merged by the operating system:
- * count arrivals, not sends. A forked child cannot run Java handlers (only SIG_DFL and SIG_IGN).
+ * count arrivals, not sends. A forked child cannot run Java handlers (only SIG_DFL and SIG_IGN), and
+ * in a child {@link #getsignal} reports what the operating system has there, not what the kernel has.
  */
 @SuppressWarnings({"checkstyle:TypeName", "unused"})
 public final class signal {
@@ -66,7 +67,12 @@ public final class signal {
         return signal(parse(signum), handler);
     }
 
-    /** The current handler, SIG_DFL or SIG_IGN. */
+    /**
+     * The current handler, SIG_DFL or SIG_IGN. In a forked child, the child's real disposition: the fork
+     * resets SIGINT, SIGTERM and SIGHUP to SIG_DFL, and a signal the kernel handles is there caught by the
+     * JVM's native handler, which runs nothing in a child: null, as Python's getsignal returns None for a
+     * handler not installed from Python.
+     */
     public static Handler getsignal(int signum) {
         return of(KernelSignals.get(signum));
     }
@@ -83,6 +89,7 @@ public final class signal {
 
     private static Handler of(KernelSignals.Disposition d) {
         if (d.kind() == Kind.IGNORED) return SIG_IGN;
+        if (d.kind() == Kind.INERT) return null;
         if (d.handler() instanceof Handler h) return h;
         if (d.handler() != null) return d.handler()::handle; // %signal --trace
         return SIG_DFL;

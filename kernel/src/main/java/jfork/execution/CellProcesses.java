@@ -137,6 +137,7 @@ public final class CellProcesses {
             if (st != null && st.signaled()) {
                 System.err.println("child " + pid + " was " + st);
             }
+            if (info != null) info.markCollected(); // the cell waited for it: a later os.wait_() does not return it
             cellOf.remove(pid);
         }
         if (!stillRunning.isEmpty()) {

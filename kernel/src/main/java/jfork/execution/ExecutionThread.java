@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ExecutionThread {
     private final SynchronousQueue<Runnable> tasks = new SynchronousQueue<>();
     private final Thread thread;
-    private volatile Runnable afterEachTask = () -> { };
+    private volatile java.util.function.Consumer<Throwable> afterEachTask = failure -> { };
+    /** What the task running now threw (only this thread reads or writes it). */
+    private Throwable taskFailure;
 
     ExecutionThread() {
         thread = new Thread(this::loop, "jfork-exec");
@@ -19,8 +21,12 @@ final class ExecutionThread {
         thread.start();
     }
 
-    /** Runs after every task on this thread; a forked child uses it to finish its cell and exit. */
-    void afterEachTask(Runnable hook) {
+    /**
+     * Runs after every task on this thread with what the task threw (null if nothing); a forked child
+     * uses it to finish its cell and exit. In a child the task's caller does not exist (only this thread
+     * is copied by fork), so this is the only place that can still see the task's exception.
+     */
+    void afterEachTask(java.util.function.Consumer<Throwable> hook) {
         this.afterEachTask = hook;
     }
 
@@ -44,6 +50,7 @@ final class ExecutionThread {
                 result.set(work.call());
             } catch (Throwable t) {
                 failure.set(t);
+                taskFailure = t;
             }
             synchronized (done) {
                 finished[0] = true;
@@ -67,9 +74,10 @@ final class ExecutionThread {
             } catch (InterruptedException stale) {
                 continue; // an interrupt that arrived after the cell ended
             }
+            taskFailure = null;
             task.run();
             Thread.interrupted();
-            afterEachTask.run();
+            afterEachTask.accept(taskFailure);
         }
     }
 }

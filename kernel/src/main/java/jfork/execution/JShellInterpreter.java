@@ -5,11 +5,13 @@ import jdk.jshell.SourceCodeAnalysis;
 import jfork.Log;
 import jfork.display.MimeBundle;
 import jfork.display.Renderers;
+import jfork.magics.ArgumentExpansion;
 import jfork.magics.Magic;
 import jfork.magics.MagicCall;
 import jfork.magics.MagicContext;
 import jfork.magics.MagicRegistry;
 import jfork.magics.UsageError;
+import jfork.process.ForkHooks;
 import jfork.process.Forker;
 
 import java.util.ArrayList;
@@ -53,8 +55,9 @@ public final class JShellInterpreter implements Interpreter {
             awaitForkPaths();
             if (runner != null) runner.prepareRest();
         });
-        thread.afterEachTask(() -> {
-            if (Forker.isChild()) ChildCell.finish(runner);
+        ForkHooks.beforeFork(control::resolveReferencedClasses); // pool forks too, not only cells'
+        thread.afterEachTask(failure -> {
+            if (Forker.isChild()) ChildCell.finish(runner, failure);
         });
         this.magics = magics;
         Prompt.install(input);
@@ -181,7 +184,7 @@ public final class JShellInterpreter implements Interpreter {
         if (cell.lookingAt()) {
             String name = cell.group(1);
             Magic magic = magics.cell(name).orElseThrow(() -> new UsageError(magics.unknown("%%", name)));
-            return runMagic(magic, MagicCall.of(name, cell.group(2), code.substring(cell.end())));
+            return runMagic(magic, cell.group(2), code.substring(cell.end()));
         }
         MimeBundle last = null;
         StringBuilder java = new StringBuilder();
@@ -192,7 +195,7 @@ public final class JShellInterpreter implements Interpreter {
                 java.setLength(0);
                 String name = m.group(1);
                 Magic magic = magics.line(name).orElseThrow(() -> new UsageError(magics.unknown("%", name)));
-                last = runMagic(magic, MagicCall.of(name, m.group(2), null));
+                last = runMagic(magic, m.group(2), null);
             } else {
                 java.append(line).append('\n');
             }
@@ -213,9 +216,11 @@ public final class JShellInterpreter implements Interpreter {
         return v == null ? null : Renderers.render(v.object(), v.text());
     }
 
-    private MimeBundle runMagic(Magic magic, MagicCall call) throws JavaError {
+    /** The one place magics are run: {expression} and $name in the arguments are expanded here for all of them. */
+    private MimeBundle runMagic(Magic magic, String rawArgs, String body) throws JavaError {
         try {
-            return magic.run(call, magicContext);
+            String args = magic.expandsArguments() ? ArgumentExpansion.expand(rawArgs, runner::textOf) : rawArgs;
+            return magic.run(MagicCall.of(magic.name(), args, body), magicContext);
         } catch (UsageError e) {
             String prefix = magic.isCellMagic() ? "%%" : "%";
             throw new UsageError(prefix + magic.name() + ": " + e.getMessage() + "\n\nUsage:\n" + magic.usage());
@@ -256,7 +261,8 @@ public final class JShellInterpreter implements Interpreter {
     private String help(String percent, String name) {
         if (!percent.isEmpty()) {
             Optional<Magic> m = percent.equals("%%") ? magics.cell(name) : magics.line(name).or(() -> magics.cell(name));
-            return m.map(magic -> (magic.isCellMagic() ? "%%" : "%") + magic.name() + ": " + magic.summary() + "\n\n" + magic.usage())
+            return m.map(magic -> (magic.isCellMagic() ? "%%" : "%") + magic.name() + ": " + magic.summary() + "\n\n" + magic.usage()
+                            + (magic.expandsArguments() ? "\n\n" + ArgumentExpansion.HELP : ""))
                     .orElse(magics.unknown(percent, name));
         }
         Inspection found = inspect(name, name.length(), 1);

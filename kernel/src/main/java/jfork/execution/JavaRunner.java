@@ -20,8 +20,11 @@ final class JavaRunner {
     record Value(Object object, String text) {
     }
 
-    /** A snippet compiled and loaded ahead of its turn, so that a forked child never has to run javac. */
-    private record Prepared(java.lang.reflect.Method doit, boolean expression, JavaError compileError) {
+    /**
+     * A snippet compiled and loaded ahead of its turn, so that a forked child never has to run javac.
+     * One source may hold several snippets ({@code int a = 1, b = 2;} is two), each with a doit to run in order.
+     */
+    private record Prepared(List<java.lang.reflect.Method> doits, boolean expression, JavaError compileError) {
     }
 
     private final java.util.Map<Snippets.Piece, Prepared> prepared = new java.util.IdentityHashMap<>();
@@ -67,6 +70,22 @@ final class JavaRunner {
         }
     }
 
+    /**
+     * The value of one Java expression as text (String.valueOf), for magic arguments such as {pid}.
+     * Leaves no $N variable behind: the session looks as if it had not been asked.
+     */
+    String textOf(String expression) throws JavaError {
+        java.util.Set<Snippet> before = jshell.snippets().collect(java.util.stream.Collectors.toSet());
+        try {
+            Value v = run("java.util.Objects.toString((" + expression + "))");
+            if (v == null) throw new JavaError("CompilationException", "not an expression", List.of("not an expression: " + expression));
+            return (String) v.object();
+        } finally {
+            jshell.snippets().filter(s -> !before.contains(s) && jshell.status(s) == Snippet.Status.VALID
+                    && s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND).toList().forEach(jshell::drop);
+        }
+    }
+
     /** Snippets of the running cell not yet started (a forked child runs these, then exits). */
     List<Snippets.Piece> remaining() {
         return new ArrayList<>(pending.subList(Math.min(next, pending.size()), pending.size()));
@@ -82,11 +101,11 @@ final class JavaRunner {
             if (prepared.containsKey(p)) continue;
             control.startRecording();
             List<SnippetEvent> events;
-            java.lang.reflect.Method doit;
+            List<java.lang.reflect.Method> doits;
             try {
                 events = jshell.eval(p.source());
             } finally {
-                doit = control.stopRecording();
+                doits = control.stopRecording();
             }
             boolean expression = false;
             JavaError error = null;
@@ -95,7 +114,7 @@ final class JavaRunner {
                 if (e.status() == Snippet.Status.REJECTED) error = compileError(e.snippet(), p);
                 expression |= isExpression(e.snippet());
             }
-            prepared.put(p, new Prepared(doit, expression, error));
+            prepared.put(p, new Prepared(doits, expression, error));
         }
     }
 
@@ -111,6 +130,9 @@ final class JavaRunner {
         } catch (JavaError expected) {
             String.join("\n", expected.traceback).length();
         }
+        // a child whose forking snippet throws after fork reports it through this path
+        String.join("\n", snippetFailure(new java.lang.reflect.InvocationTargetException(
+                new IllegalStateException("warm-up"))).traceback).length();
         List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), thrower + "\n1 + 1");
         List<Snippets.Piece> outer = pending;
         int outerNext = next;
@@ -133,10 +155,10 @@ final class JavaRunner {
 
     private Value runPrepared(Prepared p) throws JavaError {
         if (p.compileError() != null) throw p.compileError();
-        if (p.doit() == null) return null;
-        Object value;
+        if (p.doits().isEmpty()) return null;
+        Object value = null;
         try {
-            value = control.invokeRecorded(p.doit());
+            for (java.lang.reflect.Method doit : p.doits()) value = control.invokeRecorded(doit);
         } catch (CellInterrupted e) {
             throw JavaError.interrupted();
         } catch (Throwable t) {
@@ -200,6 +222,14 @@ final class JavaRunner {
         if (first == null) first = "the code does not compile";
         tb.add(0, "CompilationException: " + first.lines().findFirst().orElse(first));
         return new JavaError("CompilationException", first, tb);
+    }
+
+    /** What a snippet's doit threw, as reflection wraps it, turned into the cell error a user sees. */
+    static JavaError snippetFailure(Throwable thrown) {
+        Throwable t = thrown instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null
+                ? ite.getCause() : thrown;
+        if (t instanceof CellInterrupted) return JavaError.interrupted();
+        return runtimeError(t);
     }
 
     /** An exception thrown by a snippet run directly (not through JShell's events). */

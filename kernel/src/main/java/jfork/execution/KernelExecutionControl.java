@@ -19,8 +19,10 @@ final class KernelExecutionControl extends DirectExecutionControl {
     private volatile Object lastValue;
     private volatile boolean running;
     // While recording, JShell compiles and loads snippets but their doit methods are kept, not run.
+    // One source can be several snippets (int a = 1, b = 2; is two), each with its own doit.
     private volatile boolean recording;
-    private volatile Method recorded;
+    private final java.util.List<Method> recorded = new java.util.ArrayList<>();
+    private final java.util.List<ClassBytecodes> unresolved = new java.util.ArrayList<>();
 
     KernelExecutionControl(ExecutionThread thread) {
         this.thread = thread;
@@ -47,21 +49,37 @@ final class KernelExecutionControl extends DirectExecutionControl {
                 .map(c -> new ClassBytecodes(c.name(), InterruptWeaver.weave(c.bytecodes())))
                 .toArray(ClassBytecodes[]::new);
         super.load(woven);
-        for (ClassBytecodes c : woven) resolveReferencedClasses(c);
+        synchronized (unresolved) {
+            unresolved.addAll(java.util.Arrays.asList(woven));
+        }
     }
 
-    private void resolveReferencedClasses(ClassBytecodes c) {
-        try {
-            ReferencedClasses.resolve(c.bytecodes(), findClass(c.name()).getClassLoader());
-        } catch (ClassNotFoundException e) {
-            // not loaded: nothing a child could resolve either
+    /**
+     * Before a fork (any fork: a cell's, a pool's), on the forking thread: resolves the classes
+     * named by the snippet classes loaded since the last fork. Done here rather than at load, so
+     * that cells which never fork do not pay for it (about a millisecond a cell).
+     */
+    void resolveReferencedClasses() {
+        ClassBytecodes[] pending;
+        synchronized (unresolved) {
+            pending = unresolved.toArray(new ClassBytecodes[0]);
+            unresolved.clear();
+        }
+        for (ClassBytecodes c : pending) {
+            try {
+                ReferencedClasses.resolve(c.bytecodes(), findClass(c.name()).getClassLoader());
+            } catch (ClassNotFoundException e) {
+                // not loaded: nothing a child could resolve either
+            }
         }
     }
 
     @Override
     protected String invoke(Method doitMethod) throws Exception {
         if (recording) {
-            recorded = doitMethod;
+            synchronized (recorded) {
+                recorded.add(doitMethod);
+            }
             return "";
         }
         lastValue = null;
@@ -86,14 +104,18 @@ final class KernelExecutionControl extends DirectExecutionControl {
     }
 
     void startRecording() {
-        recorded = null;
+        synchronized (recorded) {
+            recorded.clear();
+        }
         recording = true;
     }
 
-    /** @return the doit method JShell asked to run while recording, or null (declarations have none) */
-    Method stopRecording() {
+    /** @return the doit methods JShell asked to run while recording, in order; empty for methods and classes */
+    java.util.List<Method> stopRecording() {
         recording = false;
-        return recorded;
+        synchronized (recorded) {
+            return java.util.List.copyOf(recorded);
+        }
     }
 
     /** Runs a recorded doit method on the execution thread. */

@@ -5,6 +5,7 @@ import jfork.process.Forker;
 import jfork.process.LibC;
 import jfork.process.Native;
 import jfork.process.PosixException;
+import jfork.process.ProcessOwner;
 import jfork.process.ProcState;
 import jfork.process.Signals;
 
@@ -33,8 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Other signals get a real SIG_IGN.
  */
 public final class KernelSignals {
-    /** What the kernel does with a signal. */
-    public enum Kind { DEFAULT, IGNORED, HANDLER, TRACE, RESERVED, UNCATCHABLE }
+    /**
+     * What the kernel does with a signal. {@code INERT} is only seen in a forked child: the JVM's native
+     * handler catches the signal there, but it only queues it for the Signal Dispatcher thread, which
+     * stayed in the kernel (fork copies one thread), so nothing runs.
+     */
+    public enum Kind { DEFAULT, IGNORED, HANDLER, TRACE, RESERVED, UNCATCHABLE, INERT }
 
     /** A cell's handler: runs on the kernel's signal-handler thread with the signal number. */
     @FunctionalInterface
@@ -104,6 +109,8 @@ public final class KernelSignals {
         refusalToKernel(Signals.SIGUSR1);
         refusalToKernel(Signals.SIGTERM);
         new PosixException("warm-up", 3).getMessage();
+        inThisProcess(Signals.SIGUSR1); // what getsignal reads in a child
+        killFailed(KERNEL_PID, Signals.SIGTERM, 1).getMessage(); // the EPERM report, which a child may need
     }
 
     private KernelSignals() {
@@ -147,11 +154,30 @@ public final class KernelSignals {
         return change(sig, Kind.DEFAULT, null);
     }
 
+    /** The disposition as signal.getsignal reports it; in a forked child, what the OS has there. */
     public static Disposition get(int sig) {
         checkNumber(sig);
+        // not under LOCK in a child: a kernel thread may have held it at the fork, and nobody would release it
+        // (RESERVED and UNCATCHABLE never change, so they need no lock)
+        if (Forker.isChild()) {
+            return KIND[sig] == Kind.RESERVED || KIND[sig] == Kind.UNCATCHABLE ? new Disposition(KIND[sig], null) : inThisProcess(sig);
+        }
         synchronized (LOCK) {
             return new Disposition(KIND[sig], HANDLERS[sig]);
         }
+    }
+
+    /**
+     * A child inherits this class's tables from the kernel, but not what they describe: the fork
+     * resets SIGINT, SIGTERM and SIGHUP to their defaults (ignores kept at the Java level included),
+     * and cell handlers need the kernel's Signal Dispatcher thread. So a child asks the OS.
+     */
+    private static Disposition inThisProcess(int sig) {
+        long[] masks = procMasks();
+        long bit = 1L << (sig - 1);
+        if ((masks[0] & bit) != 0) return new Disposition(Kind.IGNORED, null);
+        if ((masks[1] & bit) != 0) return new Disposition(Kind.INERT, null);
+        return new Disposition(Kind.DEFAULT, null);
     }
 
     private static Disposition change(int sig, Kind kind, Handler handler) {
@@ -203,7 +229,8 @@ public final class KernelSignals {
                     + "or signal.SIG_IGN; catch signals in the kernel");
         }
         long old = Native.libc().signal(sig, kind == Kind.IGNORED ? LibC.SIG_IGN : LibC.SIG_DFL);
-        return new Disposition(old == LibC.SIG_IGN ? Kind.IGNORED : Kind.DEFAULT, null);
+        Kind was = old == LibC.SIG_IGN ? Kind.IGNORED : old == LibC.SIG_DFL ? Kind.DEFAULT : Kind.INERT;
+        return new Disposition(was, null);
     }
 
     private static void checkCatchable(int sig, Kind kind) {
@@ -338,7 +365,7 @@ public final class KernelSignals {
         }
         boolean self = pid == KERNEL_PID && !Forker.isChild();
         long handledBefore = sig >= 1 ? HANDLED[sig].get() : 0;
-        if (Native.posix().kill(pid, sig) != 0) throw killFailed(Integer.toString(pid), sig, Native.posix().errno());
+        if (Native.posix().kill(pid, sig) != 0) throw killFailed(pid, sig, Native.posix().errno());
         if (self && sig >= 1 && DISPATCHING[sig]) awaitOwnDelivery(sig, handledBefore);
     }
 
@@ -360,16 +387,32 @@ public final class KernelSignals {
                 throw new IllegalArgumentException(who + " refuses process group " + pgid + ": the kernel is in it and " + why);
             }
         }
-        if (Native.posix().kill(-pgid, sig) != 0) throw killFailed("group " + pgid, sig, Native.posix().errno());
+        if (Native.posix().kill(-pgid, sig) != 0) throw killFailed(-pgid, sig, Native.posix().errno());
     }
 
-    private static PosixException killFailed(String target, int sig, int errno) {
+    /** kill(2)'s errno in words: the target, the signal, and for EPERM who runs as whom. */
+    private static PosixException killFailed(int pid, int sig, int errno) {
+        String target = pid < 0 ? "group " + -pid : Integer.toString(pid);
         String why = switch (errno) {
             case 3 -> " [no such process: " + target + " has ended or never existed]";
-            case 1 -> " [not permitted: " + target + " belongs to another user or is protected]";
+            case 1 -> " [not permitted: " + (pid < 0 ? "group " + -pid + " holds a process of another user or a protected one"
+                    : whyNotPermitted(pid)) + "]";
             default -> "";
         };
         return new PosixException("kill(" + target + ", " + Signals.name(sig) + ")" + why, errno);
+    }
+
+    /** kill(2) needs the sender's real or effective uid to match the target's real or saved uid, or root. */
+    private static String whyNotPermitted(int pid) {
+        int theirs = ProcessOwner.realUid(pid);
+        int mine = Native.posix().geteuid();
+        if (theirs < 0) return pid + " belongs to another user or is protected";
+        if (theirs != mine) {
+            return pid + " runs as " + ProcessOwner.describe(theirs) + ", this process as " + ProcessOwner.describe(mine)
+                    + "; only root may signal another user's processes";
+        }
+        return pid + " runs as " + ProcessOwner.describe(theirs) + " like this process, but is protected "
+                + "(a set-user-ID program, or a process outside this one's namespace)";
     }
 
     private static void checkSendable(int sig) {
@@ -498,6 +541,7 @@ public final class KernelSignals {
             case HANDLER -> "handler (set by a cell)";
             case TRACE -> "trace (%signal --trace prints each arrival)";
             case IGNORED -> "ignored";
+            case INERT -> "caught by the JVM, which in a forked child runs nothing";
             case DEFAULT -> describeDefault(sig);
         };
     }

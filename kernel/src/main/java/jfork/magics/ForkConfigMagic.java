@@ -18,7 +18,8 @@ public final class ForkConfigMagic implements Magic {
                 + "--max-children   live children allowed at once; a fork beyond it fails (default 64)\n"
                 + "--start-timeout  how long a new child may take to confirm it started before it is\n"
                 + "                 killed and forked again (default 1000 ms)\n"
-                + "Without options it shows the current values.";
+                + "Without options it shows the current values, and how many forks were retried because\n"
+                + "a child did not start in time (each retry is explained in the kernel's log).";
     }
 
     public boolean isCellMagic() { return false; }
@@ -39,6 +40,8 @@ public final class ForkConfigMagic implements Magic {
             }
         }
         return MimeBundle.text("wait " + CellProcesses.get().waitSeconds() + " s, max children "
-                + Forker.get().maxChildren() + ", start timeout " + Forker.get().startTimeoutMillis() + " ms");
+                + Forker.get().maxChildren() + ", start timeout " + Forker.get().startTimeoutMillis() + " ms"
+                + " (forks retried since the kernel started: " + Forker.get().retries() + ")"
+                + (Forker.get().lastRetry() == null ? "" : "\nlatest retry: " + Forker.get().lastRetry()));
     }
 }

@@ -25,7 +25,8 @@ public final class KillMagic implements Magic {
                 + "kernel's own children, their state a moment later (killed by SIGTERM, stopped, running).\n"
                 + "Refused unless --force: pid 0 and negative pids (process groups), pid 1 (init), the kernel's parent,\n"
                 + "and signals that would end, stop or crash the kernel itself. Pid -1 (every process) is always refused.\n"
-                + "Examples:\n  %kill 4312\n  %kill -STOP 4312\n  %kill -CONT 4312\n  %kill --force -TERM -4312   (process group 4312)";
+                + "Examples:\n  %kill 4312\n  %kill -STOP 4312\n  %kill -CONT 4312\n  %kill --force -TERM -4312   (process group 4312)\n"
+                + "  %kill -TERM {pid}           (the value of the Java variable pid)";
     }
 
     public boolean isCellMagic() { return false; }

@@ -19,9 +19,19 @@ public final class LsMagic implements Magic {
         for (Magic m : context.registry().lineMagics()) row(text, html, "%" + m.name(), m.summary());
         text.append("\nCell magics:\n");
         for (Magic m : context.registry().cellMagics()) row(text, html, "%%" + m.name(), m.summary());
-        text.append("\nHelp on one magic: %name? or %%name?");
-        html.append("</table><p>Help on one magic: <code>%name?</code> or <code>%%name?</code></p>");
+        text.append("\nHelp on one magic: %name? or %%name?\n\n").append(ArgumentExpansion.HELP)
+                .append("\n(Not in ").append(notExpanding(context)).append(": their arguments are Java code.)");
+        html.append("</table><p>Help on one magic: <code>%name?</code> or <code>%%name?</code></p><p>")
+                .append(escape(ArgumentExpansion.HELP)).append("<br>(Not in ").append(escape(notExpanding(context)))
+                .append(": their arguments are Java code.)</p>");
         return MimeBundle.html(html.toString(), text.toString());
+    }
+
+    private static String notExpanding(MagicContext context) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (Magic m : context.registry().lineMagics()) if (!m.expandsArguments()) names.add("%" + m.name());
+        for (Magic m : context.registry().cellMagics()) if (!m.expandsArguments()) names.add("%%" + m.name());
+        return String.join(", ", names);
     }
 
     private static void row(StringBuilder text, StringBuilder html, String name, String summary) {

@@ -11,7 +11,8 @@ public final class OutputMagic implements Magic {
 
     public String usage() {
         return "%output PID\n\nShows the stdout and stderr of a child this kernel forked, as far as it has printed:\n"
-                + "useful when its cell ended while it kept running. %ps lists the pids.";
+                + "useful when its cell ended while it kept running. %ps lists the pids.\n"
+                + "Example: %output {pid}   (the value of the Java variable pid)";
     }
 
     public boolean isCellMagic() { return false; }

@@ -44,6 +44,9 @@ public final class PoolMagic implements Magic {
 
     public boolean isCellMagic() { return true; }
 
+    /** No {expression} expansion: --items takes Java code (braces of array initializers, lambdas, blocks). */
+    public boolean expandsArguments() { return false; }
+
     /** The compiled body with its items; built by generated cell code through {@link #prepare}. */
     public record Prepared(List<Object> items, Pool.Fn<Object, Object> fn) {
     }

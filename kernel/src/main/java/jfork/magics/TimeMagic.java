@@ -21,6 +21,9 @@ public final class TimeMagic implements Magic {
 
     public boolean isCellMagic() { return cell; }
 
+    /** No {expression} expansion: its argument is Java code (braces of array initializers, lambdas, blocks). */
+    public boolean expandsArguments() { return false; }
+
     public MimeBundle run(MagicCall call, MagicContext context) throws Exception {
         String code = cell ? call.body() : call.rawArgs();
         if (code.isBlank()) throw new UsageError("nothing to time: give a Java statement or expression");

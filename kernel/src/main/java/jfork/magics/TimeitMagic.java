@@ -25,6 +25,9 @@ public final class TimeitMagic implements Magic {
 
     public boolean isCellMagic() { return false; }
 
+    /** No {expression} expansion: its argument is Java code (braces of array initializers, lambdas, blocks). */
+    public boolean expandsArguments() { return false; }
+
     public MimeBundle run(MagicCall call, MagicContext context) throws Exception {
         List<String> args = call.args();
         int loops = 0;

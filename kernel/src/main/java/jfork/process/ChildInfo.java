@@ -12,6 +12,9 @@ public final class ChildInfo {
     private final Instant started;
     private State state = State.RUNNING;
     private ExitStatus lastStatus;
+    // Its end was handed to someone waiting for it. The background reaper reaps without handing it
+    // over, so that os.wait_() can still return a child that ended before the call.
+    private boolean collected;
 
     ChildInfo(int pid, int parentPid, String label) {
         this.pid = pid;
@@ -43,6 +46,18 @@ public final class ChildInfo {
         else if (s.stopped()) state = State.STOPPED;
         else if (s.continued()) state = State.RUNNING;
         return state == State.REAPED;
+    }
+
+    /** A waiter (waitpid, the kernel at the end of the child's cell) has been given this child's end. */
+    public synchronized void markCollected() {
+        if (state == State.REAPED) collected = true;
+    }
+
+    /** True exactly once: for an ended child whose end no waiter has been given yet, which it now is. */
+    synchronized boolean collect() {
+        if (state != State.REAPED || collected) return false;
+        collected = true;
+        return true;
     }
 
     @Override public synchronized String toString() {

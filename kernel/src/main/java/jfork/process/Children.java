@@ -60,12 +60,13 @@ public final class Children {
         int[] raw = new int[1];
         while (true) {
             synchronized (info) {
-                if (info.reaped()) return new WaitResult(pid, info.status());
+                if (info.reaped()) return collected(info);
             }
             // Not under the lock: a blocking wait must not stop the reaper looking at this child.
             int r = Native.posix().waitpid(pid, raw, options);
             if (r > 0) {
                 record(info, ExitStatus.of(raw[0]));
+                info.markCollected();
                 return new WaitResult(pid, ExitStatus.of(raw[0]));
             }
             if (r == 0) return WaitResult.NOTHING_YET;
@@ -74,26 +75,36 @@ public final class Children {
             if (errno == ECHILD) {
                 // The reaper got it first; it records inside the lock, so the lock shows its result.
                 synchronized (info) {
-                    if (info.reaped()) return new WaitResult(pid, info.status());
+                    if (info.reaped()) return collected(info);
                 }
             }
             throw new PosixException("waitpid(" + pid + ", " + options + ")", errno);
         }
     }
 
+    private static WaitResult collected(ChildInfo info) {
+        info.markCollected();
+        return new WaitResult(info.pid(), info.status());
+    }
+
     /**
-     * Waits for any of OUR children to end (not stop), like os.wait(). Polls our pids with WNOHANG
-     * (a blocking waitpid(-1) would take java.lang.Process children too). ECHILD when none is alive.
+     * Waits for any of OUR children to end (not stop), like os.wait(): returns a child whose end no
+     * waiter has been given yet, also one the background reaper already reaped (as Python's wait()
+     * returns a zombie). Polls our pids with WNOHANG (a blocking waitpid(-1) would take
+     * java.lang.Process children too). ECHILD when there is none and no child is alive.
      */
     public WaitResult waitAny() {
         long sleep = 50_000;
         while (true) {
             boolean any = false;
-            for (ChildInfo c : table.values()) {
-                if (c.reaped()) continue;
-                any = true;
-                WaitResult r = waitpid(c.pid(), WNOHANG);
-                if (r.pid() != 0 && r.status().terminated()) return r;
+            List<ChildInfo> inOrder = all();
+            inOrder.sort((a, b) -> a.started().compareTo(b.started()));
+            for (ChildInfo c : inOrder) {
+                if (!c.reaped()) {
+                    any = true;
+                    reapIfEnded(c);
+                }
+                if (c.collect()) return new WaitResult(c.pid(), c.status());
             }
             if (!any) throw new PosixException("wait() [no live children]", ECHILD);
             LockSupport.parkNanos(sleep);
@@ -103,14 +114,16 @@ public final class Children {
 
     /** Reaps every child that has ended, without blocking; keeps zombies from staying. */
     public void reapExited() {
+        for (ChildInfo c : table.values()) reapIfEnded(c);
+    }
+
+    private void reapIfEnded(ChildInfo c) {
         int[] raw = new int[1];
-        for (ChildInfo c : table.values()) {
-            synchronized (c) {
-                if (c.reaped()) continue;
-                int r = Native.posix().waitpid(c.pid(), raw, WNOHANG);
-                if (r > 0 && !ExitStatus.of(raw[0]).terminated()) continue; // cannot happen without WUNTRACED
-                if (r > 0) record(c, ExitStatus.of(raw[0]));
-            }
+        synchronized (c) {
+            if (c.reaped()) return;
+            int r = Native.posix().waitpid(c.pid(), raw, WNOHANG);
+            if (r > 0 && !ExitStatus.of(raw[0]).terminated()) return; // cannot happen without WUNTRACED
+            if (r > 0) record(c, ExitStatus.of(raw[0]));
         }
     }
 
@@ -152,6 +165,7 @@ public final class Children {
         }
         for (ChildInfo c : targets) {
             if (!c.reaped()) waitpid(c.pid(), 0);
+            c.markCollected(); // ended by the kernel: not for a later os.wait_()
         }
         return escalated;
     }

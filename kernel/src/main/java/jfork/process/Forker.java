@@ -31,11 +31,13 @@ public final class Forker {
     public static final int DEFAULT_MAX_CHILDREN = 64;
     public static final long DEFAULT_START_TIMEOUT_MS = 1000;
     static final int MAX_ATTEMPTS = 3;
-    // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
-    // (a fresh cell, a warm-up) the compiler can stay busy for hundreds of ms, and forking while it
-    // holds the class-resolution lock hangs the child. Waiting is the cheaper failure.
     private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
-    private static final long VM_IDLE_MAX_NANOS = 1_000_000_000L;
+    // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
+    // (a fresh kernel, a fresh cell) the compiler can stay busy for seconds on a loaded machine, and
+    // forking while it holds a class-resolution lock hangs the child (seen: the first child of a
+    // fresh kernel, at load 14, hung in SystemDictionary::add_loader_constraint). Waiting is the
+    // cheaper failure: a slow first fork instead of a child reported hung.
+    private static final long VM_IDLE_MAX_NANOS = 3_000_000_000L;
     private static final int EINTR = 4;
 
     /** The JVM process that loaded this class; every other pid running this code is a forked child. */
@@ -71,10 +73,13 @@ public final class Forker {
     private volatile Children children = new Children();
     private volatile OutputPump pump;
     private final VmThreadsIdle vmIdle = new VmThreadsIdle();
+    private final HugePages.Keeper hugePages = new HugePages.Keeper();
+    private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
     private volatile int retries;
+    private volatile String lastRetry;
     private volatile int vmBusyForks;
 
     private Forker() {
@@ -94,9 +99,11 @@ public final class Forker {
         Objects.requireNonNull(out, "out");
         if (isChild()) return forkNested(label);
         checkForkThread();
+        ForkHooks.runBeforeFork();
         children.reapExited();
         int alive = children.liveCount();
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
+        if (edenHeadroom != null) edenHeadroom.ensure();
         StringBuilder why = new StringBuilder();
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             long tPipes = System.nanoTime();
@@ -146,10 +153,15 @@ public final class Forker {
                     (tGate - tPipes) / 1e6, (tFork - tGate) / 1e6, (tForked - tFork) / 1e6, (System.nanoTime() - tForked) / 1e6);
             if (failure == null) {
                 pump.register(pid, o[0], e[0], c[0], out);
+                hugePages.touched();
                 return pid;
             }
+            String seen = describeStuckChild(pid);
             Native.posix().kill(pid, Signals.SIGKILL);
             ExitStatus st = children.waitpid(pid, 0).status();
+            lastRetry = "fork [" + label + "]: child " + pid + " " + failure + " (" + seen + "); killed it"
+                    + (attempt < MAX_ATTEMPTS ? ", forking again (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ")" : ", giving up");
+            jfork.Log.warn(lastRetry);
             children.remove(pid);
             closeFd(o[0]);
             closeFd(e[0]);
@@ -208,6 +220,9 @@ public final class Forker {
 
     public Children children() { return children; }
 
+    /** Restores the huge pages that forks split, once forking pauses. */
+    public HugePages.Keeper hugePages() { return hugePages; }
+
     public OutputPump pump() { return pump; }
 
     public int maxChildren() { return maxChildren; }
@@ -228,6 +243,9 @@ public final class Forker {
 
     /** Forks retried because a child did not start in time (counted since the JVM started). */
     public int retries() { return retries; }
+
+    /** Why the latest retry happened (what the child was doing when it was killed), or null. */
+    public String lastRetry() { return lastRetry; }
 
     /** Forks done although VM threads stayed busy for the whole idle wait. */
     public int vmBusyForks() { return vmBusyForks; }
@@ -265,6 +283,19 @@ public final class Forker {
             have += n;
         }
         return Arrays.equals(got, STARTED_RECORD) ? null : "wrote a first control record that is not STARTED";
+    }
+
+    /**
+     * What a child that never wrote STARTED was doing when we gave up on it, for the kernel log:
+     * a hang (blocked, no CPU used) and a child starved of CPU on a loaded machine (runnable) call
+     * for different fixes.
+     */
+    private static String describeStuckChild(int pid) {
+        ProcState st = ProcState.read(pid);
+        if (st == null) return "already gone";
+        String futex = HangWatch.untimedFutexWaitAll(pid);
+        return "state " + st.state() + (st.state() == 'R' ? " (running, or waiting for a CPU)" : "")
+                + ", " + st.cpuTicks() + " CPU ticks" + (futex != null ? ", " + futex : "");
     }
 
     private static int[] pipe(String what) {

@@ -42,4 +42,7 @@ public interface LibC {
     int pause();
 
     int getpid();
+
+    /** addr and length as plain numbers (64-bit); see {@link HugePages}. */
+    int madvise(long addr, long length, int advice);
 }

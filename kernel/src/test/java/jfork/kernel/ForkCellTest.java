@@ -98,6 +98,47 @@ class ForkCellTest {
     }
 
     @Test
+    void anExceptionAfterForkInTheSameSnippetIsTheChildsErrorAndTheRestOfTheCellIsSkipped() {
+        // the fork and the throw are in one snippet (the loop): the child's exception leaves that snippet's doit
+        var r = client.execute("""
+                for (int i = 0; i < 3; i++) {
+                    int p = os.fork();
+                    if (p == 0) { if (i == 1) throw new IllegalStateException("boom in child " + i); os._exit(0); }
+                }
+                System.out.println("after in " + os.getpid());""");
+        assertEquals("ok", r.status(), r.stderr());
+        assertTrue(r.stderr().matches("(?s)\\[child \\d+] java.lang.IllegalStateException: boom in child 1\n.*"), r.stderr());
+        assertEquals("after in " + kernel.pid() + "\n", r.stdout(), "only the kernel runs the rest of the cell");
+    }
+
+    @Test
+    void aDeclarationOfSeveralVariablesAfterForkSetsEveryOneInParentAndChild() {
+        // JShell makes two snippets of it, each with its own initializer, compiled ahead of the fork
+        var r = client.execute("int md = os.fork(); int first = 1 + 1, second = 2 + 1;\n"
+                + "System.out.println((md == 0 ? \"child\" : \"parent\") + \": \" + first + \" \" + second);");
+        assertEquals("ok", r.status(), r.stderr());
+        assertEquals(List.of("child: 2 3", "parent: 2 3"), r.stdout().lines().sorted().toList(), r.stderr());
+        assertEquals("\"2 3\"", client.execute("first + \" \" + second").result(), "the kernel keeps both values");
+    }
+
+    @Test
+    void waitGivesEachEndedChildOnceEvenWhenTheKernelReapedItFirst() {
+        var r = client.execute("""
+                int w1 = os.fork(); if (w1 == 0) os._exit(3);
+                int w2 = os.fork(); if (w2 == 0) { Thread.sleep(300); os._exit(4); }
+                // the kernel's background reaper takes w1 (no zombie is left waiting), before any wait
+                while (!jfork.process.Forker.get().children().get(w1).reaped()) Thread.sleep(2);
+                var first = os.wait_();
+                var second = os.wait_();
+                (first.pid() == w1) + " " + first.status() + ", " + (second.pid() == w2) + " " + second.status()""");
+        assertEquals("\"true exited with code 3, true exited with code 4\"", r.result(), r.stderr());
+        // a cell waits for its children when it ends: a later wait has nothing left
+        var none = client.execute("os.wait_()");
+        assertEquals("jfork.process.PosixException", none.ename(), none.stderr());
+        assertTrue(none.reply().content().get("evalue").getAsString().contains("ECHILD"), none.reply().content().toString());
+    }
+
+    @Test
     void forkMagicRunsTheBodyInNChildrenAndLabelsTheirLines() {
         var one = client.execute("%%fork\nSystem.out.println(\"solo \" + os.getpid());");
         assertTrue(one.stdout().startsWith("solo "), one.stdout());

@@ -108,6 +108,47 @@ class SignalCellTest {
     }
 
     @Test
+    void inAForkedChildGetsignalSaysWhatTheOperatingSystemHasThere() {
+        // the child's truth, read from /proc/self/status; run once in the kernel first (a child must not link new code)
+        var view = client.execute("""
+                String osView(int sig) throws Exception {
+                    long ign = 0, cgt = 0;
+                    for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                        if (l.startsWith("SigIgn:")) ign = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+                        if (l.startsWith("SigCgt:")) cgt = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+                    }
+                    long bit = 1L << (sig - 1);
+                    return (ign & bit) != 0 ? "ignored" : (cgt & bit) != 0 ? "caught" : "default";
+                }
+                String seen(int sig) throws Exception {
+                    return signal.name(sig) + " getsignal=" + signal.getsignal(sig) + " os=" + osView(sig);
+                }
+                int[] watched = {signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGALRM};
+                for (int s : watched) seen(s);""");
+        assertEquals("ok", view.status(), evalue(view));
+        var r = client.execute("""
+                signal.signal(signal.SIGINT, signal.SIG_IGN);
+                signal.signal(signal.SIGTERM, signal.SIG_IGN);
+                signal.signal(signal.SIGUSR1, signal.SIG_IGN);
+                signal.signal(signal.SIGALRM, s -> { });
+                for (int s : watched) seen(s);
+                int g = os.fork();
+                if (g == 0) { for (int s : watched) System.out.println(seen(s)); os._exit(0); }
+                os.waitpid(g, 0).status().toString()""");
+        assertEquals("\"exited with code 0\"", r.result(), r.stderr() + evalue(r));
+        // the fork reset INT and TERM to their defaults (the kernel ignores them at the Java level only);
+        // USR1 is really ignored; ALRM is caught by the JVM's handler, which runs nothing in a child: null
+        assertEquals("""
+                SIGINT getsignal=SIG_DFL os=default
+                SIGTERM getsignal=SIG_DFL os=default
+                SIGUSR1 getsignal=SIG_IGN os=ignored
+                SIGALRM getsignal=null os=caught
+                """, r.stdout(), r.stderr());
+        // the kernel's own answer is unchanged
+        assertEquals("\"SIG_IGN\"", client.execute("signal.getsignal(signal.SIGINT).toString()").result());
+    }
+
+    @Test
     void idleHandlerOutputGoesToTheNextCell() throws Exception {
         client.execute("signal.signal(signal.SIGUSR1, s -> System.out.println(\"idle arrival \" + signal.name(s)));");
         new ProcessBuilder("kill", "-USR1", Long.toString(kernel.pid())).start().waitFor();
@@ -224,13 +265,51 @@ class SignalCellTest {
         assertTrue(evalue(unknown).contains("unknown signal 'FOO'; valid: SIGHUP, SIGINT"), evalue(unknown));
         var gone = client.execute("%kill 1073741824");
         assertTrue(gone.stderr().contains("ESRCH") && gone.stderr().contains("no such process"), gone.stderr());
-        // EPERM needs a process of another user: only testable when not root
-        if (!"root".equals(System.getProperty("user.name"))) {
-            var perm = client.execute("%kill --force -0 1");
-            assertTrue(perm.stderr().contains("EPERM"), perm.stderr());
-        }
         assertTrue(kernel.process.isAlive());
         assertEquals("2", client.execute("1 + 1").result());
+    }
+
+    @Test
+    void epermNamesThePidTheSignalAndWhoRunsAsWhom() {
+        String uid = client.execute("jfork.process.Native.posix().geteuid()").result();
+        if ("0".equals(uid)) {
+            // as root: a child drops to nobody, then signals another child of the kernel (root's, allowed by the pid rules)
+            var r = client.execute("""
+                    int target = os.fork();
+                    if (target == 0) { while (true) Thread.sleep(20); }
+                    jfork.process.Native.posix().setuid(-1); // EINVAL, changes nothing: binds the native call here, not in a child
+                    int dropper = os.fork();
+                    if (dropper == 0) {
+                        if (jfork.process.Native.posix().setuid(65534) != 0) throw new IllegalStateException("setuid(65534) failed");
+                        os.kill(target, signal.SIGTERM);
+                        System.out.println("sent");
+                        os._exit(0);
+                    }
+                    String dropperEnd = os.waitpid(dropper, 0).status().toString();
+                    os.kill(target, signal.SIGKILL);
+                    dropperEnd + ", target " + os.waitpid(target, 0).status()""");
+            assertEquals("\"exited with code 1, target killed by SIGKILL\"", r.result(), "the SIGTERM never arrived: "
+                    + r.stdout() + r.stderr() + evalue(r));
+            String target = client.execute("target").result();
+            assertFalse(r.stdout().contains("sent"), r.stdout());
+            assertTrue(r.stderr().contains("jfork.process.PosixException: kill(" + target + ", SIGTERM) [not permitted: " + target
+                    + " runs as root (uid 0), this process as nobody (uid 65534); only root may signal another user's processes]"
+                    + ": EPERM, operation not permitted"), r.stderr());
+            return;
+        }
+        // not root: a process of another user, probed with signal 0 (which would change nothing even if allowed)
+        long me = ProcessHandle.current().pid();
+        String myUser = ProcessHandle.current().info().user().orElse("?");
+        var other = ProcessHandle.allProcesses()
+                .filter(p -> p.pid() > 1 && p.pid() != parentPid() && p.info().user().filter(u -> !u.equals(myUser)).isPresent())
+                .findFirst();
+        org.junit.jupiter.api.Assumptions.assumeTrue(other.isPresent(), "EPERM not tested: the kernel runs as uid " + uid
+                + " (not root, so it cannot drop to another user) and no process of another user is visible to signal");
+        long pid = other.get().pid();
+        var r = client.execute("os.kill(" + pid + ", 0)");
+        assertEquals("jfork.process.PosixException", r.ename(), "pid " + pid + " of " + other.get().info().user() + " (test pid " + me + ")");
+        assertTrue(evalue(r).startsWith("kill(" + pid + ", signal 0) [not permitted: " + pid + " runs as ")
+                && evalue(r).endsWith("only root may signal another user's processes]: EPERM, operation not permitted"), evalue(r));
     }
 
     private static long parentPid() {
