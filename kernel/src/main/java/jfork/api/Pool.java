@@ -54,9 +54,16 @@ public final class Pool implements AutoCloseable {
     /** Calls each fork-mode adapter once in the kernel: a forked worker then runs no code for the first time. */
     private static void warmAdapters() {
         try {
-            new One(x -> x).call(1);
-            new Star((a, b) -> a).call(new Object[]{1, 2});
-            new Calls(() -> 1).call(null);
+            // a few hundred times: the JIT compiles them in the kernel, and forked workers run that code
+            One one = new One(x -> x);
+            Star star = new Star((a, b) -> a);
+            Calls calls = new Calls(() -> 1);
+            Object[] pair = {1, 2};
+            for (int i = 0; i < 400; i++) {
+                one.call(i);
+                star.call(pair);
+                calls.call(null);
+            }
         } catch (Throwable t) {
             jfork.Log.warn("pool adapter warm-up failed: " + t);
         }

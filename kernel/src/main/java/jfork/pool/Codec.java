@@ -9,6 +9,7 @@ import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Values between the kernel and its workers (results; items of a spawn pool, and of a fork pool call
@@ -123,6 +124,48 @@ final class Codec {
             }
             default: throw new IOException("corrupt result stream: tag " + tag);
         }
+    }
+
+    /**
+     * Values from..to of a list: their count, then each value; a run of Integers (the common case: a
+     * map over numbers) as a negative count and raw 4-byte ints, several times faster both ways than
+     * a tag and a stream call per value.
+     */
+    static void writeValues(DataOutputStream out, List<?> values, int from, int to) throws IOException, Unsendable {
+        int n = to - from;
+        boolean ints = true;
+        for (int i = from; i < to && ints; i++) ints = values.get(i) instanceof Integer;
+        if (ints && n > 0) {
+            out.writeInt(-n);
+            byte[] b = new byte[4 * n];
+            for (int i = 0, k = 0; i < n; i++, k += 4) {
+                int v = (Integer) values.get(from + i);
+                b[k] = (byte) (v >>> 24);
+                b[k + 1] = (byte) (v >>> 16);
+                b[k + 2] = (byte) (v >>> 8);
+                b[k + 3] = (byte) v;
+            }
+            out.write(b);
+            return;
+        }
+        out.writeInt(n);
+        for (int i = from; i < to; i++) write(out, values.get(i));
+    }
+
+    static Object[] readValues(DataInputStream in, ClassLoader loader) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            Object[] values = new Object[-n];
+            byte[] b = new byte[4 * values.length];
+            in.readFully(b);
+            for (int i = 0, k = 0; i < values.length; i++, k += 4) {
+                values[i] = ((b[k] & 0xff) << 24) | ((b[k + 1] & 0xff) << 16) | ((b[k + 2] & 0xff) << 8) | (b[k + 3] & 0xff);
+            }
+            return values;
+        }
+        Object[] values = new Object[n];
+        for (int i = 0; i < n; i++) values[i] = read(in, loader);
+        return values;
     }
 
     /**

@@ -117,9 +117,8 @@ public final class Job {
     boolean accept(byte type, int chunk, DataInputStream in, int pid) throws IOException {
         if (finished || chunkDone[chunk]) return false;
         if (type == WorkerLoop.RESULT) {
-            int n = in.readInt();
-            Object[] values = new Object[n];
-            for (int k = 0; k < n; k++) values[k] = Codec.read(in, loader);
+            Object[] values = Codec.readValues(in, loader);
+            int n = values.length;
             synchronized (this) {
                 System.arraycopy(values, 0, results, from(chunk), n);
                 itemsDone += n;

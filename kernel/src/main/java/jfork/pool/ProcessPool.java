@@ -266,9 +266,7 @@ public final class ProcessPool extends JobWaiter {
             for (int c = 0; c < job.nchunks; c++) {
                 int from = job.from(c), to = job.to(c);
                 ByteArrayOutputStream b = new ByteArrayOutputStream(8 + 6 * (to - from));
-                DataOutputStream d = new DataOutputStream(b);
-                d.writeInt(to - from);
-                for (int i = from; i < to; i++) Codec.write(d, job.items.get(i));
+                Codec.writeValues(new DataOutputStream(b), job.items, from, to);
                 chunks[c] = b.toByteArray();
             }
         } catch (IOException | Codec.Unsendable e) {
@@ -913,6 +911,7 @@ public final class ProcessPool extends JobWaiter {
             }
             new RemoteTraceback("x").getMessage();
             new TaskFailedException("x", 1, 1, "x", "x").getCause();
+            compileHotPaths(fn);
         } catch (Throwable t) {
             jfork.Log.warn("pool warm-up failed: " + t);
         } finally {
@@ -920,6 +919,33 @@ public final class ProcessPool extends JobWaiter {
             if (p[1] >= 0) Native.posix().close(p[1]);
         }
         closeTaskFdsInChild(); // empty now: links the child hook's path
+    }
+
+    /**
+     * Runs the per-item paths of a worker (chunk loop, both task kinds, codec both ways) a few hundred
+     * times in the kernel, so that the JIT compiles them here: a forked worker never compiles, and
+     * runs interpreted whatever was not compiled before its fork (several times slower per item).
+     */
+    private static void compileHotPaths(RemoteFn fn) throws Throwable {
+        List<Object> ints = new ArrayList<>();
+        for (int i = 0; i < 32; i++) ints.add(i);
+        Job job = new Job("warm-up", fn, ints, ints.size(), 1, null, i -> "item " + i, null);
+        Object[] values = ints.toArray();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        WorkerLoop.Sender keep = (type, payload) -> {
+            sink.reset();
+            sink.write(payload);
+        };
+        for (int round = 0; round < 400; round++) {
+            ProcessPool.Task task = round % 2 == 0 ? new WorkerLoop.KnownTask(job) : new WorkerLoop.SentTask(fn, values, 0);
+            WorkerLoop.runChunk(0, task, ints.size(), ints.size(), new WorkerLoop.IdSender(job.id, keep));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(sink.toByteArray()));
+            in.readLong();
+            in.readInt();
+            in.readLong();
+            in.readLong();
+            Codec.readValues(in, null);
+        }
     }
 
     /** Routes a worker's pipes: output to the cell of the job it runs, control records and its end to the pool. */

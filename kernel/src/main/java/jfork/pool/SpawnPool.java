@@ -168,16 +168,20 @@ public final class SpawnPool extends JobWaiter {
             ByteArrayOutputStream b = new ByteArrayOutputStream(32 + 8 * (to - from));
             DataOutputStream d = new DataOutputStream(b);
             try {
-                d.writeInt(to - from);
+                Codec.writeValues(d, items, from, to);
+            } catch (Codec.Unsendable u) {
+                int bad = from;
                 for (int i = from; i < to; i++) {
                     try {
-                        Codec.write(d, items.get(i));
-                    } catch (Codec.Unsendable u) {
-                        throw new UnsendableValueException(kind + " " + describe.apply(i) + " is a " + u.typeName
-                                + ", which cannot be sent to the spawn workers: it is not Serializable (" + u.getMessage()
-                                + ")", "item " + i, u.typeName);
+                        Codec.write(new DataOutputStream(new ByteArrayOutputStream()), items.get(i));
+                    } catch (Codec.Unsendable | IOException e) {
+                        bad = i;
+                        break;
                     }
                 }
+                throw new UnsendableValueException(kind + " " + describe.apply(bad) + " is a " + u.typeName
+                        + ", which cannot be sent to the spawn workers: it is not Serializable (" + u.getMessage()
+                        + ")", "item " + bad, u.typeName);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }

@@ -171,7 +171,11 @@ public final class SpawnWorker {
             in.readInt();
             in.readLong();
             in.readLong();
-            for (int i = in.readInt(); i > 0; i--) Codec.read(in, loader);
+            Codec.readValues(in, loader);
+            java.util.List<Object> mixed = java.util.Arrays.asList(1, "x", 2L, null);
+            ByteArrayOutputStream m = new ByteArrayOutputStream();
+            Codec.writeValues(new DataOutputStream(m), mixed, 0, mixed.size());
+            Codec.readValues(new DataInputStream(new ByteArrayInputStream(m.toByteArray())), loader);
         } catch (Throwable t) {
             System.err.println("spawn worker warm-up failed: " + t); // only slower
         }
@@ -209,12 +213,11 @@ public final class SpawnWorker {
         int chunk = in.readInt();
         int chunksize = in.readInt();
         int count = in.readInt();
-        int n = in.readInt();
         int from = chunk * chunksize;
-        Object[] items = new Object[n];
+        Object[] items = null;
         Throwable bad = null;
         try {
-            for (int i = 0; i < n; i++) items[i] = Codec.read(in, loader);
+            items = Codec.readValues(in, loader);
         } catch (Throwable t) {
             bad = new IllegalStateException("the items could not be read in the spawn worker: " + t, t);
         }
@@ -222,9 +225,10 @@ public final class SpawnWorker {
         Throwable error = bad != null ? bad : job instanceof Throwable t ? t
                 : job == null ? new IllegalStateException("job " + id + " unknown in the spawn worker") : null;
         RemoteFn fn = error == null ? (RemoteFn) job : null;
+        Object[] values = items;
         ProcessPool.Task task = i -> {
             if (error != null) throw error;
-            return fn.call(items[i - from]);
+            return fn.call(values[i - from]);
         };
         WorkerLoop.runChunk(chunk, task, count, chunksize, (type, payload) -> {
             byte[] p = new byte[8 + payload.length];

@@ -61,9 +61,7 @@ final class WorkerLoop {
                 int chunk = in.readInt();
                 int chunksize = in.readInt();
                 int count = in.readInt();
-                int n = in.readInt();
-                Object[] items = new Object[n];
-                for (int i = 0; i < n; i++) items[i] = Codec.read(in, null);
+                Object[] items = Codec.readValues(in, null);
                 RemoteFn fn = slot < fns.length ? fns[slot] : null;
                 if (fn == null) throw new IOException("task frame for function slot " + slot + ", unknown to this worker");
                 runChunk(chunk, new SentTask(fn, items, chunk * chunksize), count, chunksize, withId);
@@ -80,7 +78,7 @@ final class WorkerLoop {
     }
 
     /** Item i of a call the worker has in memory. */
-    private static final class KnownTask implements ProcessPool.Task {
+    static final class KnownTask implements ProcessPool.Task {
         private final Job job;
 
         KnownTask(Job job) {
@@ -94,7 +92,7 @@ final class WorkerLoop {
     }
 
     /** Item i of a call whose items came in the frame (from: the input index of the first one). */
-    private static final class SentTask implements ProcessPool.Task {
+    static final class SentTask implements ProcessPool.Task {
         private final RemoteFn fn;
         private final Object[] items;
         private final int from;
@@ -134,12 +132,10 @@ final class WorkerLoop {
         int from = chunk * chunksize;
         int to = Math.min(count, from + chunksize);
         long t0 = System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream(16 + (to - from) * 6);
-        DataOutputStream out = new DataOutputStream(body);
+        Object[] values = new Object[to - from];
         for (int i = from; i < to; i++) {
-            Object v;
             try {
-                v = task.run(i);
+                values[i - from] = task.run(i);
             } catch (Throwable t) {
                 ByteArrayOutputStream fail = header(chunk, t0);
                 DataOutputStream f = new DataOutputStream(fail);
@@ -150,22 +146,32 @@ final class WorkerLoop {
                 sender.send(FAILED, fail.toByteArray());
                 return;
             }
-            try {
-                Codec.write(out, v);
-            } catch (Codec.Unsendable u) {
-                ByteArrayOutputStream fail = header(chunk, t0);
-                DataOutputStream f = new DataOutputStream(fail);
-                f.writeInt(i);
-                Codec.writeString(f, u.typeName);
-                Codec.writeString(f, String.valueOf(u.getMessage()));
-                sender.send(UNSENDABLE, fail.toByteArray());
-                return;
-            }
         }
         ByteArrayOutputStream rec = header(chunk, t0);
-        new DataOutputStream(rec).writeInt(to - from);
-        body.writeTo(rec);
+        try {
+            Codec.writeValues(new DataOutputStream(rec), java.util.Arrays.asList(values), 0, values.length);
+        } catch (Codec.Unsendable u) {
+            int i = from;
+            for (int k = 0; k < values.length; k++) if (!Codec.compact(values[k]) && !sendable(values[k])) { i = from + k; break; }
+            ByteArrayOutputStream fail = header(chunk, t0);
+            DataOutputStream f = new DataOutputStream(fail);
+            f.writeInt(i);
+            Codec.writeString(f, u.typeName);
+            Codec.writeString(f, String.valueOf(u.getMessage()));
+            sender.send(UNSENDABLE, fail.toByteArray());
+            return;
+        }
         sender.send(RESULT, rec.toByteArray());
+    }
+
+    /** Whether Java serialization takes v (to name the first unsendable result of a chunk). */
+    private static boolean sendable(Object v) {
+        try {
+            Codec.write(new DataOutputStream(new ByteArrayOutputStream()), v);
+            return true;
+        } catch (IOException | Codec.Unsendable e) {
+            return false;
+        }
     }
 
     private static ByteArrayOutputStream header(int chunk, long t0) throws IOException {
