@@ -109,6 +109,24 @@ public final class SpawnPool extends JobWaiter {
         synchronized (this) {
             ensureWorkers();
         }
+        warmUpEncoding(); // while the worker JVMs start
+    }
+
+    private static boolean encodingWarm;
+
+    /**
+     * Serializes a sample function once per kernel, while the first pool's workers start: the first
+     * serialization of a lambda in a JVM costs tens of ms, which the first call would otherwise pay.
+     */
+    private static synchronized void warmUpEncoding() {
+        if (encodingWarm) return;
+        encodingWarm = true;
+        try {
+            RemoteFn sample = item -> item;
+            SpawnCode.encode(sample, SpawnPool.class.getClassLoader());
+        } catch (RuntimeException e) {
+            jfork.Log.warn("spawn encoding warm-up failed: " + e);
+        }
     }
 
     public int processes() { return processes; }
@@ -301,6 +319,12 @@ public final class SpawnPool extends JobWaiter {
         w.ready = true;
         w.readyNanos = System.nanoTime();
         startFailures = 0;
+        try {
+            sendClasses(w); // now, not with the first task: off the first call's path
+            w.stdin.flush();
+        } catch (IOException e) {
+            // dying: onClosed deals with it
+        }
         dispatch();
         notifyAll();
     }
@@ -328,20 +352,7 @@ public final class SpawnPool extends JobWaiter {
 
     private boolean send(Worker w, SJob s, int chunk) {
         try {
-            int total = SnippetClasses.count();
-            if (w.classesSent < total) {
-                List<Map.Entry<String, byte[]>> add = SnippetClasses.since(w.classesSent);
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                DataOutputStream d = new DataOutputStream(b);
-                d.writeInt(add.size());
-                for (Map.Entry<String, byte[]> e : add) {
-                    d.writeUTF(e.getKey());
-                    d.writeInt(e.getValue().length);
-                    d.write(e.getValue());
-                }
-                frame(w, SpawnWorker.CLASSES, b.toByteArray());
-                w.classesSent += add.size();
-            }
+            sendClasses(w);
             if (w.jobsSent.add(s.job.id)) {
                 ByteArrayOutputStream b = new ByteArrayOutputStream(8 + s.jobFrame.length);
                 DataOutputStream d = new DataOutputStream(b);
@@ -362,6 +373,23 @@ public final class SpawnPool extends JobWaiter {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The snippet classes the kernel loaded since the last CLASSES frame to w, if any. */
+    private static void sendClasses(Worker w) throws IOException {
+        int total = SnippetClasses.count();
+        if (w.classesSent >= total) return;
+        List<Map.Entry<String, byte[]>> add = SnippetClasses.since(w.classesSent);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(add.size());
+        for (Map.Entry<String, byte[]> e : add) {
+            d.writeUTF(e.getKey());
+            d.writeInt(e.getValue().length);
+            d.write(e.getValue());
+        }
+        frame(w, SpawnWorker.CLASSES, b.toByteArray());
+        w.classesSent += add.size();
     }
 
     private static void frame(Worker w, byte type, byte[] payload) throws IOException {

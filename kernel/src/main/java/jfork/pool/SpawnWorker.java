@@ -127,11 +127,20 @@ public final class SpawnWorker {
             switch (frame[0]) {
                 case CLASSES -> {
                     int n = in.readInt();
+                    String[] names = new String[n];
                     for (int i = 0; i < n; i++) {
-                        String name = in.readUTF();
+                        names[i] = in.readUTF();
                         byte[] b = new byte[in.readInt()];
                         in.readFully(b);
-                        loader.add(name, b);
+                        loader.add(names[i], b);
+                    }
+                    // defined now, while idle (the kernel sends them when the worker is ready), not by the first task
+                    for (String name : names) {
+                        try {
+                            Class.forName(name, false, loader);
+                        } catch (Throwable t) {
+                            // it names a class this JVM lacks: the task that needs it will say so
+                        }
                     }
                 }
                 case JOB -> {
