@@ -272,7 +272,7 @@ class PoolNotebook(NotebookTest):
         caught = self.out("try {\n    pool.map(")
         self.assertRegex(caught, r"(?m)^worker \d+ failed on item 2: java\.lang\.ArithmeticException$")
         self.assertIn("[2, 5, 10]", caught)
-        self.assertRegex(self.out("pool.close();"), r"Pool\(processes=2, state=CLOSE, forks=\d+\)")
+        self.assertRegex(self.out("pool.close();"), r"Pool\(processes=2, state=CLOSE, forks=\d+[,)]")
 
     def test_pool_magic_table(self):
         text = self.out("%%pool")

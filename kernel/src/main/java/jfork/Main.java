@@ -8,6 +8,7 @@ import jfork.magics.ForkMagic;
 import jfork.magics.KillMagic;
 import jfork.magics.OutputMagic;
 import jfork.magics.SignalMagic;
+import jfork.magics.StartMethodMagic;
 import jfork.magics.LsMagic;
 import jfork.magics.PsMagic;
 import jfork.magics.PsTreeMagic;
@@ -72,6 +73,7 @@ public final class Main {
                 .register(new TimeitMagic())
                 .register(new ForkMagic())
                 .register(new PoolMagic())
+                .register(new StartMethodMagic())
                 .register(new PsMagic())
                 .register(new PsTreeMagic())
                 .register(new OutputMagic())

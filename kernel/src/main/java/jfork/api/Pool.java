@@ -3,6 +3,7 @@ package jfork.api;
 import jfork.display.MimeBundle;
 import jfork.execution.CellOutput;
 import jfork.execution.Interrupts;
+import jfork.pool.Job;
 import jfork.pool.ProcessPool;
 import jfork.pool.RemoteFn;
 import jfork.pool.ResultIterator;
@@ -20,21 +21,21 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * Python's multiprocessing.Pool for cells, on fork. Translates line by line:
+ * Python's multiprocessing.Pool for cells, on fork or spawn. Translates line by line:
  * <pre>
  * try (Pool pool = new Pool()) {
  *     System.out.println(pool.map(x -> x * 2, List.of(2, 3, 4, 5)));
  * }
  * </pre>
- * Functions are ordinary lambdas over the cell's state: each call forks its workers with the function
- * and the items already in memory (nothing is serialized on the way in); results come back by Java
- * serialization (boxed numbers and strings by a faster path). Each call costs up to
- * {@code processes} forks (5-60 ms each): a pool pays off for work of ~100 ms and more.
- * A forked JVM never JIT-compiles: run the function once in the kernel first when speed matters.
+ * Fork (the default): functions are ordinary lambdas over the cell's state; workers are forked when a
+ * call needs them, with the function and items already in memory, and kept for later calls of a
+ * function they know (see {@link ProcessPool}); results come back by Java serialization (boxed numbers
+ * and strings by a faster path). A forked JVM never JIT-compiles: run the function once in the kernel
+ * first when speed matters. Spawn: fresh worker JVMs (see {@link SpawnPool}).
  *
- * <p>{@code close()} is Python's close() then join() (as ExecutorService.close()), so that
- * {@code pool.close(); pool.join();} keeps its meaning and try-with-resources leaves no worker behind;
- * Python's {@code with} terminates instead: call {@link #terminate()} to kill running async tasks.
+ * <p>{@code close()} is Python's close(): no new tasks, running ones finish; {@code join()} waits.
+ * try-with-resources calls close(), not Python's {@code with}'s terminate(): call {@link #terminate()}
+ * to kill running async tasks.
  */
 public final class Pool implements AutoCloseable {
     private static final long PROGRESS_AFTER_NANOS = 1_000_000_000L;
@@ -47,6 +48,25 @@ public final class Pool implements AutoCloseable {
         jfork.execution.CellProcesses.onInterrupt(() -> SpawnPool.abortAll("interrupted"));
         // The kernel ends with libc _exit (no shutdown hook runs): its spawn workers are killed explicitly.
         jfork.execution.CellProcesses.onShutdown(SpawnPool::killAllNow);
+        warmAdapters();
+    }
+
+    /** Calls each fork-mode adapter once in the kernel: a forked worker then runs no code for the first time. */
+    private static void warmAdapters() {
+        try {
+            // a few hundred times: the JIT compiles them in the kernel, and forked workers run that code
+            One one = new One(x -> x);
+            Star star = new Star((a, b) -> a);
+            Calls calls = new Calls(() -> 1);
+            Object[] pair = {1, 2};
+            for (int i = 0; i < 400; i++) {
+                one.call(i);
+                star.call(pair);
+                calls.call(null);
+            }
+        } catch (Throwable t) {
+            jfork.Log.warn("pool adapter warm-up failed: " + t);
+        }
     }
 
     private static volatile String defaultStartMethod = "fork";
@@ -55,8 +75,8 @@ public final class Pool implements AutoCloseable {
     private final ProcessPool pool;
     /** The spawn pool, or null in fork mode. */
     private final SpawnPool spawn;
-    private final Map<ProcessPool.Job, long[]> shown = new IdentityHashMap<>();
-    private final Map<ProcessPool.Job, String> displayIds = new IdentityHashMap<>();
+    private final Map<Job, long[]> shown = new IdentityHashMap<>();
+    private final Map<Job, String> displayIds = new IdentityHashMap<>();
 
     /** One worker per CPU. */
     public Pool() {
@@ -149,12 +169,12 @@ public final class Pool implements AutoCloseable {
         return (Fn<Object, Object>) fn;
     }
 
-    private ProcessPool.Job spawnJob(String kind, RemoteFn fn, List<?> items, int chunksize,
+    private Job spawnJob(String kind, RemoteFn fn, List<?> items, int chunksize,
                                      java.util.function.IntFunction<String> describe, Object userFn) {
         return spawn.submit(kind, fn, items, chunksize, describe, loader(userFn));
     }
 
-    private <R> jfork.pool.AsyncResult<R> result(ProcessPool.Job job, java.util.function.Function<Object[], R> convert) {
+    private <R> jfork.pool.AsyncResult<R> result(Job job, java.util.function.Function<Object[], R> convert) {
         return spawn != null ? spawn.result(job, convert) : pool.result(job, convert);
     }
 
@@ -182,9 +202,9 @@ public final class Pool implements AutoCloseable {
                                                 int chunksize) {
         checkChunksize(chunksize);
         List<T> list = toList(items);
-        ProcessPool.Job job = spawn != null
+        Job job = spawn != null
                 ? spawnJob("map", new One(erase(fn)), list, chunksize, i -> describe(i, list.get(i)), fn)
-                : pool.submit("map", i -> fn.apply(list.get(i)), list.size(), chunksize, i -> describe(i, list.get(i)), loader(fn));
+                : pool.submit("map", new One(erase(fn)), fn, list, chunksize, i -> describe(i, list.get(i)), loader(fn));
         return new AsyncResult<>(result(job, Pool::<R>asList));
     }
 
@@ -199,17 +219,13 @@ public final class Pool implements AutoCloseable {
                                      Iterable<? extends Map.Entry<? extends A, ? extends B>> pairs, int chunksize) {
         checkChunksize(chunksize);
         List<Map.Entry<? extends A, ? extends B>> list = toList(pairs);
-        ProcessPool.Job job;
-        if (spawn != null) {
-            List<Object[]> pairs2 = new ArrayList<>(); // Map.entry() is not Serializable: send the pairs as arrays
-            for (Map.Entry<? extends A, ? extends B> e : list) pairs2.add(new Object[]{e.getKey(), e.getValue()});
-            @SuppressWarnings("unchecked")
-            Fn2<Object, Object, Object> f = (Fn2<Object, Object, Object>) (Fn2<?, ?, ?>) fn;
-            job = spawnJob("starmap", new Star(f), pairs2, chunksize, i -> describe(i, list.get(i)), fn);
-        } else {
-            job = pool.submit("starmap", i -> fn.apply(list.get(i).getKey(), list.get(i).getValue()),
-                    list.size(), chunksize, i -> describe(i, list.get(i)), loader(fn));
-        }
+        List<Object[]> pairs2 = new ArrayList<>(); // Map.entry() is not Serializable: the pairs travel as arrays
+        for (Map.Entry<? extends A, ? extends B> e : list) pairs2.add(new Object[]{e.getKey(), e.getValue()});
+        @SuppressWarnings("unchecked")
+        Fn2<Object, Object, Object> f = (Fn2<Object, Object, Object>) (Fn2<?, ?, ?>) fn;
+        Job job = spawn != null
+                ? spawnJob("starmap", new Star(f), pairs2, chunksize, i -> describe(i, list.get(i)), fn)
+                : pool.submit("starmap", new Star(f), fn, pairs2, chunksize, i -> describe(i, list.get(i)), loader(fn));
         return result(job, Pool::<R>asList).get();
     }
 
@@ -237,11 +253,10 @@ public final class Pool implements AutoCloseable {
         checkChunksize(chunksize);
         List<T> list = toList(items);
         if (spawn != null) {
-            ProcessPool.Job job = spawnJob(kind, new One(erase(fn)), list, chunksize, i -> describe(i, list.get(i)), fn);
+            Job job = spawnJob(kind, new One(erase(fn)), list, chunksize, i -> describe(i, list.get(i)), fn);
             return spawn.iterator(job, ordered, Pool::cast);
         }
-        ProcessPool.Job job = pool.submit(kind, i -> fn.apply(list.get(i)), list.size(), chunksize,
-                i -> describe(i, list.get(i)), loader(fn));
+        Job job = pool.submit(kind, new One(erase(fn)), fn, list, chunksize, i -> describe(i, list.get(i)), loader(fn));
         return pool.iterator(job, ordered, Pool::cast);
     }
 
@@ -266,38 +281,36 @@ public final class Pool implements AutoCloseable {
     }
 
     public <T, R> AsyncResult<R> applyAsync(Fn<? super T, ? extends R> fn, T arg) {
-        ProcessPool.Job job = spawn != null
+        Job job = spawn != null
                 ? spawnJob("apply", new Constant(erase(fn), arg), java.util.Collections.singletonList(null), 1,
                         i -> "argument " + abbreviate(arg), fn)
-                : pool.submit("apply", i -> fn.apply(arg), 1, 1, i -> "argument " + abbreviate(arg), loader(fn));
+                : pool.submit("apply", new One(erase(fn)), fn, java.util.Collections.singletonList(arg), 1,
+                        i -> "argument " + abbreviate(arg), loader(fn));
         return new AsyncResult<>(result(job, r -> cast(r[0])));
     }
 
     public <R> AsyncResult<R> applyAsync(Callable<? extends R> fn) {
         @SuppressWarnings("unchecked")
         Callable<Object> c = (Callable<Object>) fn;
-        ProcessPool.Job job = spawn != null
+        Job job = spawn != null
                 ? spawnJob("apply", new Calls(c), java.util.Collections.singletonList(null), 1, i -> "call", fn)
-                : pool.submit("apply", i -> fn.call(), 1, 1, i -> "call", loader(fn));
+                : pool.submit("apply", new Calls(c), fn, java.util.Collections.singletonList(null), 1, i -> "call", loader(fn));
         return new AsyncResult<>(result(job, r -> cast(r[0])));
     }
 
     // ------------------------------------------------------------------ lifecycle
 
     /**
-     * Python's close() followed by join(), like ExecutorService.close(): no new tasks, then waits for the
-     * running ones and their workers to end, so no worker outlives a try-with-resources block. (Python's
-     * {@code with} terminates instead: call {@link #terminate()} to kill running tasks.)
+     * Python's close(): no new tasks; returns at once. Tasks already submitted still run, and the workers
+     * exit once they are done; {@link #join()} waits for that. This is also what try-with-resources
+     * calls: Python's {@code with} calls terminate() instead, which makes no difference for map, imap
+     * and apply (their results are in before the block ends) but kills async tasks still running;
+     * call {@link #terminate()} for that.
      */
     @Override
     public void close() {
-        if (spawn != null) {
-            spawn.close();
-            spawn.join();
-            return;
-        }
-        pool.close();
-        pool.join();
+        if (spawn != null) spawn.close();
+        else pool.close();
     }
 
     /** Kills the workers now; unfinished tasks fail. */
@@ -326,8 +339,8 @@ public final class Pool implements AutoCloseable {
     }
 
     /**
-     * Pids of the workers alive now (fork: workers live while a call has work for them; spawn: the
-     * worker JVMs, alive until the pool is closed or terminated).
+     * Pids of the workers alive now, busy or idle (fork: forked by the first call that needed them, kept
+     * until close/terminate or replaced by workers for a new function; spawn: the worker JVMs).
      */
     public List<Integer> workerPids() {
         return spawn != null ? spawn.workerPids() : pool.workerPids();
@@ -355,7 +368,8 @@ public final class Pool implements AutoCloseable {
             return "Pool(processes=" + spawn.processes() + ", start method=spawn, state=" + spawn.state()
                     + ", workers started=" + spawn.started() + ")";
         }
-        return "Pool(processes=" + pool.processes() + ", state=" + pool.state() + ", forks=" + pool.forks() + ")";
+        return "Pool(processes=" + pool.processes() + ", state=" + pool.state() + ", forks=" + pool.forks()
+                + ", calls on kept workers=" + pool.reusedCalls() + ")";
     }
 
     // ------------------------------------------------------------------ helpers
@@ -418,7 +432,7 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
-        public void progress(ProcessPool.Job job) {
+        public void progress(Job job) {
             if (CellOutput.current() == null || job.total() == 0) return;
             long now = System.nanoTime();
             String id = displayIds.get(job);
@@ -447,7 +461,7 @@ public final class Pool implements AutoCloseable {
         }
     }
 
-    static MimeBundle bar(ProcessPool.Job job) {
+    static MimeBundle bar(Job job) {
         int done = job.itemsDone();
         int total = job.total();
         double f = total == 0 ? 1 : done / (double) total;
@@ -460,7 +474,7 @@ public final class Pool implements AutoCloseable {
         return MimeBundle.html(html, text);
     }
 
-    static MimeBundle summary(ProcessPool.Job job) {
+    static MimeBundle summary(Job job) {
         String text = String.format(Locale.ROOT, "%s: %d/%d items in %.2f s%s", job.kind(), job.itemsDone(), job.total(),
                 job.elapsedNanos() / 1e9, job.error() == null ? "" : ", failed: " + job.error().getMessage());
         return MimeBundle.html("<div style=\"font-family:monospace\">" + escape(text) + "</div>", text);

@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * %%pool -n N --items EXPR [--as NAME] [--chunksize C] [--timeline]: the body, an expression (or
- * statements with return) of NAME, runs over the items in a fork Pool; shows item, result and worker pid.
+ * statements with return) of NAME, runs over the items in a Pool of the kernel's start method; shows
+ * item, result and worker pid.
  */
 public final class PoolMagic implements Magic {
     private static final int MAX_ROWS = 50;
@@ -22,20 +23,22 @@ public final class PoolMagic implements Magic {
 
     public String name() { return "pool"; }
 
-    public String summary() { return "map the cell body over items in a fork Pool (-n N, --items EXPR, --as NAME)"; }
+    public String summary() { return "map the cell body over items in a Pool (-n N, --items EXPR, --as NAME)"; }
 
     public String usage() {
         return "%%pool --items EXPR [-n N] [--as NAME] [--chunksize C] [--timeline]\n<expression of NAME>\n\n"
-                + "Runs the body once per item in a Pool of N forked workers (default: one per CPU) and shows a\n"
+                + "Runs the body once per item in a Pool of N workers (default: one per CPU), started by the kernel's\n"
+                + "start method (fork unless %pool --start-method spawn said otherwise), and shows a\n"
                 + "table: item, result, worker pid. EXPR is any Java expression giving an Iterable, an array or a\n"
                 + "Stream (quote it when it has blanks); NAME (default x) is how the body sees the current item.\n"
                 + "The body is one expression, or statements that end with 'return ...;'. It may use the kernel's\n"
-                + "variables (each worker has a copy of memory). --chunksize sets items per task (default\n"
+                + "variables (fork: each worker has a copy of memory; spawn: the values it reads are sent).\n"
+                + "--chunksize sets items per task (default\n"
                 + "len / (4 N)); --timeline also draws which worker ran which chunk when.\n"
                 + "A map longer than a second shows a live progress bar.\n"
-                + "Speed: a forked JVM never JIT-compiles, so code first run in a worker is interpreted (~10x\n"
-                + "slower); for CPU-bound work call the function once in the kernel first. Each run forks N\n"
-                + "workers (5-60 ms each).\n"
+                + "Speed (fork): a forked JVM never JIT-compiles, so code first run in a worker is interpreted\n"
+                + "(~10x slower): for CPU-bound work call the function once in the kernel first, or use spawn.\n"
+                + "Each run forks N workers (5-60 ms each); spawn starts N JVMs (~0.2-0.4 s).\n"
                 + "Example:\n%%pool -n 2 --items 'List.of(1, 2, 3, 4)' --as n\nn * n";
     }
 
@@ -107,7 +110,7 @@ public final class PoolMagic implements Magic {
         });
     }
 
-    static MimeBundle table(List<Object> items, List<Object> results, jfork.pool.ProcessPool.Job job) {
+    static MimeBundle table(List<Object> items, List<Object> results, jfork.pool.Job job) {
         StringBuilder text = new StringBuilder();
         StringBuilder html = new StringBuilder("<table><thead><tr><th>#</th><th>item</th><th>result</th><th>worker pid</th>"
                 + "</tr></thead><tbody>");

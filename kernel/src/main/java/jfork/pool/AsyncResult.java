@@ -7,14 +7,14 @@ import java.util.function.Function;
 /** The result of applyAsync/mapAsync (Python's AsyncResult): get, ready, successful, await. */
 public class AsyncResult<R> {
     private final JobWaiter pool;
-    private final ProcessPool.Job job;
+    private final Job job;
     private final Function<Object[], R> convert;
 
     protected AsyncResult(AsyncResult<R> other) {
         this(other.pool, other.job, other.convert);
     }
 
-    AsyncResult(JobWaiter pool, ProcessPool.Job job, Function<Object[], R> convert) {
+    AsyncResult(JobWaiter pool, Job job, Function<Object[], R> convert) {
         this.pool = pool;
         this.job = job;
         this.convert = convert;
@@ -53,7 +53,7 @@ public class AsyncResult<R> {
     }
 
     /** The job behind this result (progress, worker pids). */
-    public ProcessPool.Job job() {
+    public Job job() {
         return job;
     }
 
@@ -66,7 +66,7 @@ public class AsyncResult<R> {
         return convert.apply(job.results);
     }
 
-    static <R> AsyncResult<R> of(JobWaiter pool, ProcessPool.Job job, Function<Object[], R> convert) {
+    static <R> AsyncResult<R> of(JobWaiter pool, Job job, Function<Object[], R> convert) {
         return new AsyncResult<>(pool, job, convert);
     }
 }

@@ -9,15 +9,17 @@ import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * Values on the way back from a worker. Boxed primitives and strings get a compact tag of their
+ * Values between the kernel and its workers (results; items of a spawn pool, and of a fork pool call
+ * made after its workers were forked). Boxed primitives and strings get a compact tag of their
  * own (fast, and no ObjectOutputStream machinery in the child, where a first use of a class can
  * hang: see jvm-fork.md); anything else goes through Java serialization, one stream per value.
  */
 final class Codec {
     static final byte NULL = 0, INT = 1, LONG = 2, DOUBLE = 3, STRING = 4, BOOLEAN = 5, SERIALIZED = 6,
-            FLOAT = 7, CHAR = 8, SHORT = 9, BYTE = 10;
+            FLOAT = 7, CHAR = 8, SHORT = 9, BYTE = 10, ARRAY = 11;
 
     /** A value that Java serialization refused; the message names the class. */
     static final class Unsendable extends Exception {
@@ -62,6 +64,11 @@ final class Codec {
         } else if (v instanceof Byte b) {
             out.writeByte(BYTE);
             out.writeByte(b);
+        } else if (v.getClass() == Object[].class) {
+            Object[] a = (Object[]) v;
+            out.writeByte(ARRAY);
+            out.writeInt(a.length);
+            for (Object e : a) write(out, e);
         } else {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (ObjectOutputStream oos = new ObjectOutputStream(bytes)) {
@@ -90,6 +97,11 @@ final class Codec {
             case CHAR: return in.readChar();
             case SHORT: return in.readShort();
             case BYTE: return in.readByte();
+            case ARRAY: {
+                Object[] a = new Object[in.readInt()];
+                for (int i = 0; i < a.length; i++) a[i] = read(in, loader);
+                return a;
+            }
             case SERIALIZED: {
                 byte[] b = new byte[in.readInt()];
                 in.readFully(b);
@@ -112,6 +124,63 @@ final class Codec {
             }
             default: throw new IOException("corrupt result stream: tag " + tag);
         }
+    }
+
+    /**
+     * Values from..to of a list: their count, then each value; a run of Integers (the common case: a
+     * map over numbers) as a negative count and raw 4-byte ints, several times faster both ways than
+     * a tag and a stream call per value.
+     */
+    static void writeValues(DataOutputStream out, List<?> values, int from, int to) throws IOException, Unsendable {
+        int n = to - from;
+        boolean ints = true;
+        for (int i = from; i < to && ints; i++) ints = values.get(i) instanceof Integer;
+        if (ints && n > 0) {
+            out.writeInt(-n);
+            byte[] b = new byte[4 * n];
+            for (int i = 0, k = 0; i < n; i++, k += 4) {
+                int v = (Integer) values.get(from + i);
+                b[k] = (byte) (v >>> 24);
+                b[k + 1] = (byte) (v >>> 16);
+                b[k + 2] = (byte) (v >>> 8);
+                b[k + 3] = (byte) v;
+            }
+            out.write(b);
+            return;
+        }
+        out.writeInt(n);
+        for (int i = from; i < to; i++) write(out, values.get(i));
+    }
+
+    static Object[] readValues(DataInputStream in, ClassLoader loader) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            Object[] values = new Object[-n];
+            byte[] b = new byte[4 * values.length];
+            in.readFully(b);
+            for (int i = 0, k = 0; i < values.length; i++, k += 4) {
+                values[i] = ((b[k] & 0xff) << 24) | ((b[k + 1] & 0xff) << 16) | ((b[k + 2] & 0xff) << 8) | (b[k + 3] & 0xff);
+            }
+            return values;
+        }
+        Object[] values = new Object[n];
+        for (int i = 0; i < n; i++) values[i] = read(in, loader);
+        return values;
+    }
+
+    /**
+     * Whether v has a tag of its own (no Java serialization): what may travel to a fork worker after it
+     * was forked, since deserializing a class in a forked JVM for the first time can hang it.
+     */
+    static boolean compact(Object v) {
+        if (v == null || v instanceof Integer || v instanceof Long || v instanceof Double || v instanceof String
+                || v instanceof Boolean || v instanceof Float || v instanceof Character || v instanceof Short
+                || v instanceof Byte) {
+            return true;
+        }
+        if (v.getClass() != Object[].class) return false;
+        for (Object e : (Object[]) v) if (!compact(e)) return false;
+        return true;
     }
 
     static void writeString(DataOutputStream out, String s) throws IOException {

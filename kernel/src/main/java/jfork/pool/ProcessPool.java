@@ -6,6 +6,8 @@ import jfork.process.Forker;
 import jfork.process.HangWatch;
 import jfork.process.Native;
 import jfork.process.Signals;
+import jnr.constants.platform.Fcntl;
+import jnr.constants.platform.OpenFlags;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,8 +22,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
@@ -30,25 +35,35 @@ import java.util.function.IntFunction;
  * A process pool on fork(2), after CPython's multiprocessing.pool, for code that lives in this JVM.
  *
  * <p><b>Functions and items reach the workers through fork, not through a pipe.</b> A lambda given to
- * {@code map} after the workers were forked would not be in their memory, and items need not be
- * serializable. So each call (a "job": one map, imap, starmap or apply) forks its own workers when it
- * starts, with the function and the items already in memory; the workers then only receive chunk
- * numbers (4 bytes each) on a task pipe and send results back, encoded by {@link Codec}, on the fork
- * layer's control pipe. A worker exits at EOF on its task pipe, once its job has no chunk left for it.
- * Cost: up to {@code processes} forks per call (measured 5-60 ms each, growing with the kernel's
- * RSS), in exchange for: any lambda over any state, non-serializable items, and workers that always
- * see the kernel's current state (never a stale snapshot).
+ * {@code map} after a worker was forked is not in that worker's memory, and a forked JVM cannot
+ * safely load new code. So workers are forked when a call (a "job": one map, imap, starmap or apply)
+ * needs them, with its function and items already in memory, and then kept, like CPython's, until
+ * close() or terminate(): a later call runs on them when its function is one they know (the same
+ * function object, e.g. a variable holding a lambda, or a non-capturing lambda evaluated again) and
+ * its items can travel compactly (null, boxed primitives, strings, Object[] of those); otherwise an
+ * idle worker is retired and a new one forked, which knows every function and call so far. A kept
+ * worker sees the kernel's state as it was when it was forked, as in CPython, where workers are
+ * forked once, when the pool is created.
+ *
+ * <p>Worker protocol: task frames on a pipe per worker (a call's id and a chunk number, or a known
+ * function's slot with the chunk's items), results on the fork layer's control pipe, encoded by
+ * {@link Codec}, each record prefixed with the call's id. A worker exits at EOF on its task pipe,
+ * or by itself ({@link WorkerLoop#RETIRED}) once it has allocated half of the garbage it can make
+ * without a collection; what it had prefetched is then given to another worker.
  *
  * <p>Threads: the pump thread of the fork layer delivers results and worker ends
- * ({@link #onControl}, {@link #onClosed}) and feeds the next chunk; forking happens only on the
- * thread that created the pool (the one thread that may fork), inside the calls it makes. Jobs
- * submitted while {@code processes} workers are busy start when that thread next waits on the pool.
+ * ({@link #onControl}, {@link #onClosed}) and feeds the next chunks; forking happens only on the
+ * thread that created the pool (the one thread that may fork), inside the calls it makes. A call that
+ * needs a new worker while {@code processes} workers are busy starts when that thread next waits on
+ * the pool. Task pipes are non-blocking on the kernel's side: a frame the pipe cannot take now is kept
+ * and written later, so the kernel never blocks on a busy worker while holding the pool's lock.
  *
- * <p>Failures: an exception in a worker fails the job with a {@link TaskFailedException} (cause: the
- * worker's stack trace as a {@link RemoteTraceback}); a result Java serialization refuses fails it with
- * {@link ResultNotSerializableException}; a worker that ends with work in hand fails it with
- * {@link WorkerLostException}, except a worker the hang detector killed: its chunks are re-run once
- * ({@link #MAX_ATTEMPTS}). The pool stays usable after a failed job.
+ * <p>Failures, as in CPython: an exception in a worker fails its chunk with a
+ * {@link TaskFailedException} (cause: the worker's stack trace as a {@link RemoteTraceback}); a result
+ * Java serialization refuses, with {@link ResultNotSerializableException}; the other chunks still run
+ * and the call raises its first failure once every chunk is done (see {@link Job}). A worker that ends
+ * with work in hand fails those chunks with {@link WorkerLostException} (CPython would wait for ever),
+ * except a worker the hang detector killed: its chunks are re-run once ({@link #MAX_ATTEMPTS}).
  */
 public final class ProcessPool extends JobWaiter {
     public enum State { RUN, CLOSE, TERMINATE }
@@ -74,13 +89,15 @@ public final class ProcessPool extends JobWaiter {
 
     /** A chunk is tried at most this often when its worker hangs. */
     public static final int MAX_ATTEMPTS = 2;
+    /** Functions a pool remembers for its kept workers (older ones are forgotten: a new fork then). */
+    static final int MAX_FUNCTIONS = 64;
     private static final long WAIT_SLICE_MS = 20;
     private static final long EDEN_HEADROOM = 64L << 20;
+    private static final int EAGAIN = 11;
     /** Write ends of live workers' task pipes: closed in every forked child (see the static block). */
     private static volatile int[] taskFds = new int[0];
     private static final Object TASK_FDS_LOCK = new Object();
     private static final WorkerLoop.Sender CONTROL = Forker::sendControl;
-    private static long jobCounter;
 
     static {
         // A child must not hold other workers' task pipes open, or they never see EOF and never exit.
@@ -91,15 +108,22 @@ public final class ProcessPool extends JobWaiter {
     private final Host host;
     private final Thread owner;
     private State state = State.RUN;
-    private final Map<Integer, Worker> workers = new HashMap<>();
+    private final Map<Integer, Worker> workers = new LinkedHashMap<>();
     private final ArrayDeque<Job> jobs = new ArrayDeque<>();
     private final List<Timeline.Span> spans = new ArrayList<>();
+    /** Function slots: adapters by slot (null once forgotten) and the user's function object they wrap. */
+    private final List<RemoteFn> fnSlots = new ArrayList<>();
+    private final List<Object> fnKeys = new ArrayList<>();
+    private int rememberedFns;
     private final long created = System.nanoTime();
     /** Live workers of every pool, for the one shared hang detector (it samples nothing when empty). */
     private static final Map<Integer, ProcessPool> LIVE = new java.util.concurrent.ConcurrentHashMap<>();
     private static HangWatch hangWatch;
     private int forks;
     private int hangs;
+    private int reused;
+    /** Bumped when a job needs workers forked after it (see {@link #maintain}). */
+    private int generation;
 
     public ProcessPool(int processes, Host host) {
         if (processes < 1) throw new IllegalArgumentException("Number of processes must be at least 1, got " + processes);
@@ -127,112 +151,77 @@ public final class ProcessPool extends JobWaiter {
 
     public synchronized int hangs() { return hangs; }
 
-    /** Pids of the workers alive now. */
-    public synchronized List<Integer> workerPids() { return new ArrayList<>(workers.keySet()); }
+    /** Calls that ran (at least partly) on workers forked before them. */
+    public synchronized int reusedCalls() { return reused; }
 
-    // ------------------------------------------------------------------ jobs
+    /** Pids of the workers alive now (busy or idle). */
+    public synchronized List<Integer> workerPids() {
+        List<Integer> pids = new ArrayList<>();
+        for (Worker w : workers.values()) if (!w.retiring) pids.add(w.pid);
+        return pids;
+    }
 
-    /** One call on the pool: {@code count} items in chunks of {@code chunksize}. */
-    public static final class Job {
-        final long id;
-        final String kind;
-        final Task task;
-        final int count;
-        final int chunksize;
-        final int nchunks;
-        final int prefetch;
-        final Object[] results;
-        final int[] pidOfChunk;
-        final boolean[] chunkDone;
-        final int[] attempts;
-        final ArrayDeque<Integer> pending = new ArrayDeque<>();
-        final List<Integer> completionOrder = new ArrayList<>();
-        final ChildOutput out;
-        final IntFunction<String> describe;
-        final ClassLoader loader;
-        final long submitted = System.nanoTime();
-        volatile long ended;
-        int itemsDone;
-        int chunksDone;
-        int liveWorkers;
-        RuntimeException error;
-        volatile boolean finished;
+    // ------------------------------------------------------------------ workers
 
-        Job(String kind, Task task, int count, int chunksize, int processes, ChildOutput out, IntFunction<String> describe,
-            ClassLoader loader) {
-            synchronized (Job.class) {
-                this.id = ++jobCounter;
-            }
-            this.kind = kind;
-            this.task = task;
-            this.count = count;
-            this.chunksize = Math.max(1, chunksize);
-            this.nchunks = count == 0 ? 0 : (count + this.chunksize - 1) / this.chunksize;
-            this.prefetch = nchunks > 4 * processes ? 2 : 1;
-            this.results = new Object[count];
-            this.pidOfChunk = new int[nchunks];
-            this.chunkDone = new boolean[nchunks];
-            this.attempts = new int[nchunks];
-            for (int c = 0; c < nchunks; c++) pending.add(c);
-            this.out = out;
-            this.describe = describe;
-            this.loader = loader;
-        }
-
-        public String kind() { return kind; }
-
-        public int total() { return count; }
-
-        public synchronized int itemsDone() { return itemsDone; }
-
-        public boolean ready() { return finished; }
-
-        public long elapsedNanos() { return (finished ? ended : System.nanoTime()) - submitted; }
-
-        /** The error that failed the job, or null. */
-        public synchronized RuntimeException error() { return error; }
-
-        /** Results in input order; only meaningful once ready and without error. */
-        public Object[] results() { return results; }
-
-        /** Pid of the worker that computed item i (0 if not computed). */
-        public synchronized int workerOf(int item) { return pidOfChunk[item / chunksize]; }
-
-        int from(int chunk) { return chunk * chunksize; }
-
-        int to(int chunk) { return Math.min(count, (chunk + 1) * chunksize); }
-
-        String items(int chunk) {
-            int a = from(chunk), b = to(chunk) - 1;
-            return a == b ? "item " + a : "items " + a + ".." + b;
-        }
+    private record Sent(Job job, int chunk) {
     }
 
     private static final class Worker {
         final int pid;
-        final Job job;
+        /** Calls that existed when it was forked: their items are in its memory. */
+        final Set<Long> knownJobs;
+        /** Function slots below this were registered before it was forked. */
+        final int knownFns;
+        /** Half of the eden free at its fork: the garbage it may make before it retires itself. */
+        final long edenAtFork;
         int taskFd;
-        final ArrayDeque<Integer> outstanding = new ArrayDeque<>();
+        final ArrayDeque<Sent> outstanding = new ArrayDeque<>();
+        /** Bytes of frames its task pipe could not take yet. */
+        byte[] unsent;
         String hung;
+        boolean retiring;
+        int generation;
+        ChildOutput lastOut;
 
-        Worker(int pid, Job job, int taskFd) {
+        Worker(int pid, int taskFd, Set<Long> knownJobs, int knownFns, long edenAtFork) {
             this.pid = pid;
-            this.job = job;
             this.taskFd = taskFd;
+            this.knownJobs = knownJobs;
+            this.knownFns = knownFns;
+            this.edenAtFork = edenAtFork;
+        }
+
+        boolean active() {
+            return !retiring && hung == null && taskFd >= 0;
+        }
+
+        boolean idle() {
+            return outstanding.isEmpty() && unsent == null;
         }
     }
 
-    /** Submits a job; workers are forked now if this is the owner thread and slots are free. */
-    public synchronized Job submit(String kind, Task task, int count, int chunksize, IntFunction<String> describe,
-                                   ClassLoader loader) {
+    /**
+     * Submits a job: fn over items in chunks. key is the user's function object: a later job with the
+     * same key (and adapter class) can run on the workers already forked.
+     */
+    public synchronized Job submit(String kind, RemoteFn fn, Object key, List<?> items, int chunksize,
+                                   IntFunction<String> describe, ClassLoader loader) {
         checkRunning();
-        Job job = new Job(kind, task, count, chunksize, processes, host.output(), describe, loader);
+        Job job = new Job(kind, fn, items, chunksize, processes, host.output(), describe, loader);
         if (job.nchunks == 0) {
             finish(job);
             return job;
         }
+        job.fnSlot = slotOf(key, fn);
+        for (Worker w : workers.values()) {
+            if (current(w) && job.fnSlot < w.knownFns) {
+                job.sendable = encode(job);
+                break;
+            }
+        }
         jobs.add(job);
         maintain();
+        dispatch();
         return job;
     }
 
@@ -248,59 +237,150 @@ public final class ProcessPool extends JobWaiter {
         }
     }
 
-    /** Starts workers for jobs that need them (owner thread only: the only thread that may fork). */
-    private void maintain() {
-        if (Thread.currentThread() != owner || state == State.TERMINATE) return;
-        for (Job job : new ArrayList<>(jobs)) {
-            while (!job.finished && workers.size() < processes && !job.pending.isEmpty()
-                    && job.liveWorkers < job.pending.size() + outstanding(job)) {
-                try {
-                    startWorker(job);
-                } catch (RuntimeException e) {
-                    fail(job, e);
+    /** The slot of key's function (by identity and adapter class), registering it if new. */
+    private int slotOf(Object key, RemoteFn fn) {
+        for (int s = fnSlots.size() - 1; s >= 0; s--) {
+            RemoteFn f = fnSlots.get(s);
+            if (f != null && fnKeys.get(s) == key && f.getClass() == fn.getClass()) return s;
+        }
+        fnSlots.add(fn);
+        fnKeys.add(key);
+        if (++rememberedFns > MAX_FUNCTIONS) {
+            for (int s = 0; s < fnSlots.size(); s++) {
+                if (fnSlots.get(s) != null) {
+                    fnSlots.set(s, null);
+                    fnKeys.set(s, null);
+                    rememberedFns--;
+                    break;
                 }
             }
+        }
+        return fnSlots.size() - 1;
+    }
+
+    /** The job's chunks as SENT frame bodies, or null if an item cannot travel compactly. */
+    private static byte[][] encode(Job job) {
+        for (Object item : job.items) if (!Codec.compact(item)) return null;
+        byte[][] chunks = new byte[job.nchunks][];
+        try {
+            for (int c = 0; c < job.nchunks; c++) {
+                int from = job.from(c), to = job.to(c);
+                ByteArrayOutputStream b = new ByteArrayOutputStream(8 + 6 * (to - from));
+                Codec.writeValues(new DataOutputStream(b), job.items, from, to);
+                chunks[c] = b.toByteArray();
+            }
+        } catch (IOException | Codec.Unsendable e) {
+            return null;
+        }
+        return chunks;
+    }
+
+    private boolean canRun(Worker w, Job job) {
+        return w.knownJobs.contains(job.id) || (job.sendable != null && job.fnSlot < w.knownFns);
+    }
+
+    /**
+     * Starts workers for jobs the current workers cannot run (owner thread only: the only thread that
+     * may fork). Workers forked together form a generation, which sees one state of the kernel: a job
+     * the current generation cannot run starts a new one, and the older workers retire once idle, so
+     * that the items of one call never meet workers forked at different times (a replacement for a
+     * killed or hung worker aside).
+     */
+    private void maintain() {
+        if (Thread.currentThread() != owner || state == State.TERMINATE) return;
+        dispatch();
+        for (Job job : new ArrayList<>(jobs)) {
+            if (job.finished || job.pending.isEmpty()) continue;
+            if (runners(job) == 0 && hasCurrentWorkers()) {
+                generation++;
+                retireIdleOldWorkers();
+            }
+            while (!job.finished && !job.pending.isEmpty() && runners(job) < job.pending.size() + outstanding(job)
+                    && live() < processes) {
+                try {
+                    startWorker();
+                } catch (RuntimeException e) {
+                    job.abandon(e);
+                    finish(job);
+                }
+                dispatch();
+            }
+        }
+    }
+
+    private boolean current(Worker w) {
+        return w.active() && w.generation == generation;
+    }
+
+    private boolean hasCurrentWorkers() {
+        for (Worker w : workers.values()) if (current(w)) return true;
+        return false;
+    }
+
+    /** Workers that hold a slot: all but the retiring ones (a hung one holds its slot until it is reaped). */
+    private int live() {
+        int n = 0;
+        for (Worker w : workers.values()) if (!w.retiring) n++;
+        return n;
+    }
+
+    private int runners(Job job) {
+        int n = 0;
+        for (Worker w : workers.values()) if (current(w) && canRun(w, job)) n++;
+        return n;
+    }
+
+    private void retireIdleOldWorkers() {
+        for (Worker w : workers.values()) {
+            if (w.active() && w.generation != generation && w.idle()) retire(w);
         }
     }
 
     private int outstanding(Job job) {
         int n = 0;
-        for (Worker w : workers.values()) if (w.job == job) n += w.outstanding.size();
+        for (Worker w : workers.values()) for (Sent s : w.outstanding) if (s.job == job) n++;
         return n;
     }
 
-    private void startWorker(Job job) {
+    private void startWorker() {
         ensureEdenRoom();
         int[] p = new int[2];
         if (Native.posix().pipe(p) < 0) {
             throw new IllegalStateException("pipe() for a pool worker failed: errno " + Native.posix().errno());
         }
+        // the kernel's end never blocks (see the class comment); the worker's end does
+        Native.posix().fcntlInt(p[1], Fcntl.F_SETFL,
+                Native.posix().fcntl(p[1], Fcntl.F_GETFL) | OpenFlags.O_NONBLOCK.intValue());
+        Map<Long, Job> known = new HashMap<>();
+        for (Job j : jobs) if (!j.finished) known.put(j.id, j);
+        RemoteFn[] fns = fnSlots.toArray(new RemoteFn[0]);
+        long eden = edenFree();
         addTaskFd(p[1]);
+        long allocatedAtFork = WorkerLoop.allocatedBytes();
         int pid;
         try {
-            pid = Forker.get().fork("pool worker (job " + job.id + ")", new WorkerOutput(this, job.out));
+            pid = Forker.get().fork("pool worker", new WorkerOutput(this));
         } catch (RuntimeException e) {
             removeTaskFd(p[1]);
             Native.posix().close(p[0]);
             Native.posix().close(p[1]);
             throw e;
         }
-        if (pid == 0) runWorker(p[0], job);
+        if (pid == 0) runWorker(p[0], known, fns, eden / 2, allocatedAtFork);
         Native.posix().close(p[0]);
         forks++;
-        Worker w = new Worker(pid, job, p[1]);
+        Worker w = new Worker(pid, p[1], new HashSet<>(known.keySet()), fns.length, eden);
+        w.generation = generation;
         workers.put(pid, w);
-        job.liveWorkers++;
         LIVE.put(pid, this);
         startHangWatch();
-        feed(w);
     }
 
     /** The child: its task pipe's write end was closed by the child hook; serve until EOF, then _exit. */
-    private static void runWorker(int taskFd, Job job) {
-        int code = 0;
+    private static void runWorker(int taskFd, Map<Long, Job> known, RemoteFn[] fns, long budget, long allocatedAtFork) {
+        int code;
         try {
-            WorkerLoop.serve(taskFd, job.task, job.count, job.chunksize, CONTROL);
+            code = WorkerLoop.serve(taskFd, known, fns, budget, allocatedAtFork, CONTROL);
         } catch (Throwable t) {
             System.err.println("pool worker " + Native.libc().getpid() + " failed: " + t);
             code = 3;
@@ -308,22 +388,91 @@ public final class ProcessPool extends JobWaiter {
         Forker.exitChild(code);
     }
 
-    /** Gives w its next chunk(s); a worker with nothing left gets EOF and exits. Under the lock. */
-    private void feed(Worker w) {
-        Job job = w.job;
-        while (!job.finished && w.outstanding.size() < job.prefetch && !job.pending.isEmpty() && w.hung == null) {
-            int c = job.pending.poll();
-            byte[] b = {(byte) (c >>> 24), (byte) (c >>> 16), (byte) (c >>> 8), (byte) c};
-            w.outstanding.add(c);
-            if (w.taskFd < 0 || Native.posix().write(w.taskFd, b, 4) != 4) {
-                // the worker is gone; onClosed will deal with its chunks
-                break;
+    /** Gives every current worker chunks it can run, up to the prefetch; flushes frames kept back. Under the lock. */
+    private void dispatch() {
+        for (Worker w : workers.values()) {
+            if (!w.active()) continue;
+            flush(w);
+            if (w.generation != generation) {
+                if (w.idle()) retire(w); // an older generation only finishes what it has
+                continue;
+            }
+            while (w.unsent == null) {
+                Job job = nextFor(w);
+                if (job == null || w.outstanding.size() >= job.prefetch) break;
+                int c = job.pending.poll();
+                w.outstanding.add(new Sent(job, c));
+                w.lastOut = job.out;
+                if (!w.knownJobs.contains(job.id) && !job.onKeptWorkers) {
+                    job.onKeptWorkers = true;
+                    reused++;
+                }
+                write(w, frame(w, job, c));
             }
         }
-        if (w.outstanding.isEmpty() || job.finished) retire(w);
     }
 
+    private Job nextFor(Worker w) {
+        for (Job job : jobs) if (!job.finished && !job.pending.isEmpty() && canRun(w, job)) return job;
+        return null;
+    }
+
+    /** A task frame: [int length][type][job id][chunk] for a job w knows, else its function's slot and the items. */
+    private static byte[] frame(Worker w, Job job, int chunk) {
+        boolean known = w.knownJobs.contains(job.id);
+        byte[] items = known ? new byte[0] : job.sendable[chunk];
+        ByteArrayOutputStream b = new ByteArrayOutputStream(32 + items.length);
+        DataOutputStream d = new DataOutputStream(b);
+        try {
+            d.writeInt(0); // the length, set below
+            d.writeByte(known ? WorkerLoop.KNOWN : WorkerLoop.SENT);
+            d.writeLong(job.id);
+            if (!known) d.writeInt(job.fnSlot);
+            d.writeInt(chunk);
+            if (!known) {
+                d.writeInt(job.chunksize);
+                d.writeInt(job.count);
+                d.write(items);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] f = b.toByteArray();
+        int len = f.length - 4;
+        f[0] = (byte) (len >>> 24);
+        f[1] = (byte) (len >>> 16);
+        f[2] = (byte) (len >>> 8);
+        f[3] = (byte) len;
+        return f;
+    }
+
+    /** Writes what the pipe takes now; keeps the rest for {@link #flush}. */
+    private static void write(Worker w, byte[] bytes) {
+        if (w.unsent != null) {
+            byte[] more = Arrays.copyOf(w.unsent, w.unsent.length + bytes.length);
+            System.arraycopy(bytes, 0, more, w.unsent.length, bytes.length);
+            w.unsent = more;
+            return;
+        }
+        w.unsent = bytes;
+        flush(w);
+    }
+
+    private static void flush(Worker w) {
+        if (w.unsent == null || w.taskFd < 0) return;
+        int n = Native.posix().write(w.taskFd, w.unsent, w.unsent.length);
+        if (n == w.unsent.length) {
+            w.unsent = null;
+        } else if (n > 0) {
+            w.unsent = Arrays.copyOfRange(w.unsent, n, w.unsent.length);
+        } else if (n < 0 && Native.posix().errno() != EAGAIN) {
+            w.unsent = null; // the worker is gone (EPIPE): onClosed deals with its chunks
+        }
+    }
+
+    /** Closes w's task pipe: it exits at EOF, once it has read what was written. */
     private void retire(Worker w) {
+        w.retiring = true;
         if (w.taskFd >= 0) {
             removeTaskFd(w.taskFd);
             Native.posix().close(w.taskFd);
@@ -333,71 +482,53 @@ public final class ProcessPool extends JobWaiter {
 
     private void finish(Job job) {
         if (job.finished) return;
-        job.ended = System.nanoTime();
-        job.finished = true;
+        job.markFinished();
         jobs.remove(job);
-        for (Worker w : workers.values()) if (w.job == job) retire(w);
-        notifyAll();
-    }
-
-    private void fail(Job job, RuntimeException e) {
-        if (job.finished) return;
-        synchronized (job) {
-            job.error = e;
+        if (state == State.CLOSE && jobs.isEmpty()) {
+            for (Worker w : workers.values()) retire(w);
         }
-        finish(job);
+        notifyAll();
     }
 
     // ------------------------------------------------------------------ events (pump and watch threads)
 
+    synchronized ChildOutput outputOf(int pid) {
+        Worker w = workers.get(pid);
+        if (w == null) return null;
+        Sent s = w.outstanding.peek();
+        return s != null ? s.job.out : w.lastOut;
+    }
+
     synchronized void onControl(int pid, byte type, byte[] payload) {
         Worker w = workers.get(pid);
         if (w == null) return;
-        Job job = w.job;
+        Sent sent = null;
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
+            long id = in.readLong();
             int chunk = in.readInt();
             long t0 = in.readLong();
             long t1 = in.readLong();
-            w.outstanding.remove((Integer) chunk);
-            spans.add(new Timeline.Span(job.id, job.kind, pid, chunk, job.from(chunk), job.to(chunk) - job.from(chunk),
-                    t0, t1, type == WorkerLoop.RESULT));
-            if (!job.finished && !job.chunkDone[chunk]) {
-                if (type == WorkerLoop.RESULT) {
-                    int n = in.readInt();
-                    int from = job.from(chunk);
-                    for (int k = 0; k < n; k++) job.results[from + k] = Codec.read(in, job.loader);
-                    synchronized (job) {
-                        job.chunkDone[chunk] = true;
-                        job.pidOfChunk[chunk] = pid;
-                        job.itemsDone += n;
-                        job.chunksDone++;
-                        job.completionOrder.add(chunk);
-                    }
-                    if (job.chunksDone == job.nchunks) finish(job);
-                } else if (type == WorkerLoop.FAILED) {
-                    int item = in.readInt();
-                    String cls = Codec.readString(in);
-                    String msg = Codec.readString(in);
-                    String tb = Codec.readString(in);
-                    fail(job, new TaskFailedException(cls + ("null".equals(msg) ? "" : ": " + msg) + " (in worker "
-                            + pid + ", " + job.kind + " " + job.describe.apply(item) + ")", pid, item, cls, tb));
-                } else if (type == WorkerLoop.UNSENDABLE) {
-                    int item = in.readInt();
-                    String cls = Codec.readString(in);
-                    String detail = Codec.readString(in);
-                    fail(job, new ResultNotSerializableException("the result for " + job.describe.apply(item)
-                            + " is a " + cls + ", which cannot be sent back from worker " + pid
-                            + ": it is not Serializable (" + detail + "); return a Serializable value "
-                            + "(String, boxed number, record implementing Serializable, ArrayList...)",
-                            pid, item, cls, null));
+            for (Sent s : w.outstanding) {
+                if (s.job.id == id && s.chunk == chunk) {
+                    sent = s;
+                    break;
                 }
             }
+            if (sent == null) return;
+            w.outstanding.remove(sent);
+            Job job = sent.job;
+            spans.add(new Timeline.Span(job.id, job.kind, pid, chunk, job.from(chunk), job.to(chunk) - job.from(chunk),
+                    t0, t1, type == WorkerLoop.RESULT));
+            job.accept(type, chunk, in, pid);
         } catch (IOException | RuntimeException e) {
-            fail(job, new TaskFailedException("could not read the result of worker " + pid + ": " + e, pid, -1,
-                    e.getClass().getName(), null));
+            if (sent != null) {
+                sent.job.failed(sent.chunk, pid, new TaskFailedException("could not read the result of worker " + pid
+                        + ": " + e, pid, -1, e.getClass().getName(), null));
+            }
         }
-        feed(w);
+        if (sent != null && sent.job.complete()) finish(sent.job);
+        dispatch();
         notifyAll();
     }
 
@@ -412,32 +543,48 @@ public final class ProcessPool extends JobWaiter {
         } catch (RuntimeException e) {
             // reaped elsewhere without a record: report what we know
         }
-        Job job = w.job;
-        job.liveWorkers--;
-        if (!w.outstanding.isEmpty() && !job.finished) {
+        boolean retired = st != null && st.exited() && st.exitCode() == WorkerLoop.RETIRED;
+        Map<Job, List<Integer>> lost = new java.util.LinkedHashMap<>();
+        for (Sent s : w.outstanding) {
+            if (!s.job.finished) lost.computeIfAbsent(s.job, j -> new ArrayList<>()).add(s.chunk);
+        }
+        for (Map.Entry<Job, List<Integer>> e : lost.entrySet()) {
+            Job job = e.getKey();
+            List<Integer> chunks = e.getValue();
             StringBuilder items = new StringBuilder();
-            boolean retry = w.hung != null;
-            for (int c : w.outstanding) {
+            boolean retry = retired || w.hung != null;
+            for (int c : chunks) {
                 items.append(items.length() == 0 ? "" : ", ").append(job.items(c));
-                if (job.attempts[c] + 1 >= MAX_ATTEMPTS) retry = false;
+                if (!retired && job.attempts[c] + 1 >= MAX_ATTEMPTS) retry = false;
             }
             if (retry) {
-                List<Integer> again = new ArrayList<>(w.outstanding);
-                for (int i = again.size() - 1; i >= 0; i--) {
-                    job.attempts[again.get(i)]++;
-                    job.pending.addFirst(again.get(i));
+                for (int i = chunks.size() - 1; i >= 0; i--) {
+                    if (!retired) job.attempts[chunks.get(i)]++;
+                    job.pending.addFirst(chunks.get(i));
                 }
-                note(job, "pool: worker " + pid + " hung (" + w.hung + ") and was killed; running " + items
-                        + " again in a new worker\n");
-            } else {
-                String how = w.hung != null ? "hung (" + w.hung + ") and was killed" + (job.attempts[w.outstanding.peek()] > 0
-                        ? ", on the second try too" : "")
-                        : st == null ? "ended" : "was " + st;
-                String hint = w.hung != null ? ": code a forked JVM runs for the first time can hang (class loading, "
-                        + "a GC, a lock another kernel thread held); run the function once in the kernel first" : "";
-                fail(job, new WorkerLostException("pool worker " + pid + " " + how + " while running " + items + hint,
-                        pid));
+                if (!retired) {
+                    note(job, "pool: worker " + pid + " hung (" + w.hung + ") and was killed; running " + items
+                            + " again in a new worker\n");
+                }
+                continue;
             }
+            String how = w.hung != null ? "hung (" + w.hung + ") and was killed"
+                    + (job.attempts[chunks.get(0)] > 0 ? ", on the second try too" : "")
+                    : st == null ? "ended" : "was " + st;
+            String hint = w.hung == null ? ""
+                    : w.hung.contains("allocation room") ? ": a forked JVM cannot collect garbage, so a fork worker can "
+                    + "allocate only what was free in the kernel's young generation when it was forked (about "
+                    + (w.edenAtFork >> 20) + " MB); use new Pool(n, \"spawn\") for allocation-heavy work"
+                    : ": code a forked JVM runs for the first time can hang (class loading, a GC, a lock another "
+                    + "kernel thread held); run the function once in the kernel first";
+            WorkerLostException lostError = new WorkerLostException("pool worker " + pid + " " + how + " while running "
+                    + items + hint, pid);
+            for (int c : chunks) job.failed(c, pid, lostError);
+            if (job.complete()) finish(job);
+        }
+        w.outstanding.clear();
+        if (state == State.CLOSE && jobs.isEmpty()) {
+            for (Worker x : workers.values()) retire(x);
         }
         notifyAll();
     }
@@ -452,13 +599,37 @@ public final class ProcessPool extends JobWaiter {
     }
 
     private void onHang(int pid, String where) {
+        long eden;
         synchronized (this) {
             Worker w = workers.get(pid);
             if (w == null || w.hung != null) return;
-            w.hung = where;
+            eden = w.edenAtFork;
+        }
+        // A worker that has written most of the eden it had is waiting for a collection it cannot run.
+        long dirty = privateDirtyBytes(pid);
+        String why = dirty >= eden / 2 && eden > 0
+                ? where + "; it had written " + (dirty >> 20) + " MB, most of the " + (eden >> 20)
+                + " MB of allocation room it had: it waits for a garbage collection"
+                : where;
+        synchronized (this) {
+            Worker w = workers.get(pid);
+            if (w == null || w.hung != null) return;
+            w.hung = why;
             hangs++;
         }
         Native.posix().kill(pid, Signals.SIGKILL);
+    }
+
+    /** Private_Dirty of a process: the memory it has written since it was forked (copy-on-write). */
+    private static long privateDirtyBytes(int pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/smaps_rollup"))) {
+                if (line.startsWith("Private_Dirty:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or no smaps_rollup (Linux before 4.14)
+        }
+        return 0;
     }
 
     private static void note(Job job, String text) {
@@ -511,22 +682,16 @@ public final class ProcessPool extends JobWaiter {
         }
     }
 
-    /** Waits until available() holds (for imap); throws the job's error if it ended without it. */
+    /** Waits until available() holds or the job is ready (for imap); false on timeout. */
     @Override
-    void awaitChunk(Job job, BooleanSupplier available) {
-        awaitCondition(() -> {
+    boolean awaitChunk(Job job, BooleanSupplier available, long timeoutNanos) {
+        boolean ok = awaitCondition(() -> {
             synchronized (job) {
                 return available.getAsBoolean() || job.finished;
             }
-        }, -1, job);
-        synchronized (job) {
-            if (available.getAsBoolean()) return;
-        }
+        }, timeoutNanos, job);
         host.progress(job);
-        RuntimeException e = job.error();
-        if (e == null) throw new IllegalStateException("pool job ended without the expected result");
-        e.fillInStackTrace();
-        throw e;
+        return ok;
     }
 
     /** An AsyncResult over job, converting its results array to the caller's type. */
@@ -548,7 +713,10 @@ public final class ProcessPool extends JobWaiter {
     public void abort(String reason) {
         List<Integer> pids;
         synchronized (this) {
-            for (Job job : new ArrayList<>(jobs)) fail(job, new CancellationException("pool job " + reason));
+            for (Job job : new ArrayList<>(jobs)) {
+                job.abandon(new CancellationException("pool job " + reason));
+                finish(job);
+            }
             pids = new ArrayList<>(workers.keySet());
         }
         for (int pid : pids) Native.posix().kill(pid, Signals.SIGKILL);
@@ -585,9 +753,15 @@ public final class ProcessPool extends JobWaiter {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** No more tasks; running jobs finish and their workers exit (Python's close()). */
+    /**
+     * Python's close(): no more tasks; returns at once. Submitted jobs still run; the workers exit once
+     * none is left (join() waits for that).
+     */
     public synchronized void close() {
         if (state == State.RUN) state = State.CLOSE;
+        if (jobs.isEmpty()) {
+            for (Worker w : workers.values()) retire(w);
+        }
     }
 
     /** Kills the workers at once, fails unfinished jobs, reaps (Python's terminate()). */
@@ -615,6 +789,17 @@ public final class ProcessPool extends JobWaiter {
     public long createdNanos() { return created; }
 
     // ------------------------------------------------------------------ fork safety
+
+    /** Free bytes in the young generation's eden now: what a worker forked now can allocate without a GC. */
+    private static long edenFree() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (!p.getName().contains("Eden")) continue;
+            MemoryUsage u = p.getUsage();
+            long cap = u.getMax() > 0 ? u.getMax() : u.getCommitted();
+            return Math.max(0, cap - u.getUsed());
+        }
+        return 0;
+    }
 
     private static void ensureEdenRoom() {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -651,57 +836,69 @@ public final class ProcessPool extends JobWaiter {
 
     private static boolean warmedUp;
 
+    /** The warm-up's function: echoes its item, throws for "throw". */
+    private static final class WarmUpFn implements RemoteFn {
+        @Override
+        public Object call(Object item) {
+            if ("throw".equals(item)) throw new IllegalStateException("warm-up", new RuntimeException("cause"));
+            return item;
+        }
+    }
+
     /**
-     * Runs, in the kernel, every path a worker takes, on a sample: the task pipe read, chunk runs
-     * whose results take each codec branch, a failing task, an unsendable result, the control
-     * record encoding, and the parent's decoding. Code a forked JVM runs for the first time can hang.
+     * Runs, in the kernel, every path a worker takes, on samples: task frames of both kinds read from
+     * a pipe, chunk runs whose results take each codec branch, a failing task, an unsendable result,
+     * the record encoding, the allocation check and retiring, and the kernel's decoding. Code a forked
+     * JVM runs for the first time can hang.
      */
     static synchronized void warmUp() {
         if (warmedUp) return;
         warmedUp = true;
-        Object[] samples = {null, 1, 2L, 3.0, "s", true, 1.5f, 'c', (short) 2, (byte) 1,
-                new ArrayList<>(List.of(1, "x")), new int[]{1}, new HashMap<>(Map.of("k", 1)), new Object(),
-                new Thread("pool warm-up (never started)")};
-        Task task = i -> {
-            if (i == samples.length) throw new IllegalStateException("warm-up " + i, new RuntimeException("cause"));
-            return samples[i];
-        };
+        List<Object> samples = new ArrayList<>(Arrays.asList(null, 1, 2L, 3.0, "s", true, 1.5f, 'c', (short) 2,
+                (byte) 1, new Object[]{1, "x", null}, new ArrayList<>(List.of(1, "x")), new int[]{1},
+                new HashMap<>(Map.of("k", 1)), new Object(), new Thread("pool warm-up (never started)"), "throw"));
+        RemoteFn fn = new WarmUpFn();
+        Job known = new Job("warm-up", fn, samples, 1, 1, null, i -> "item " + i, null);
+        List<Object> compact = new ArrayList<>();
+        for (Object o : samples) if (Codec.compact(o)) compact.add(o);
+        Job later = new Job("warm-up", fn, compact, 1, 1, null, i -> "item " + i, null);
+        later.fnSlot = 0;
+        later.sendable = encode(later);
+        Worker w = new Worker(0, -1, new HashSet<>(List.of(known.id)), 1, 0);
         List<byte[]> records = new ArrayList<>();
-        List<Byte> types = new ArrayList<>();
-        WorkerLoop.Sender capture = (type, payload) -> {
-            types.add(type);
-            records.add(jfork.process.ControlFrames.encode(type, payload));
-        };
+        WorkerLoop.Sender capture = (type, payload) -> records.add(jfork.process.ControlFrames.encode(type, payload));
         int[] p = new int[2];
         if (Native.posix().pipe(p) < 0) return;
         try {
-            // one chunk per sample (each codec branch; new Object() and the Thread are unsendable),
-            // then one that throws; then a many-item chunk
             ByteArrayOutputStream b = new ByteArrayOutputStream();
-            DataOutputStream d = new DataOutputStream(b);
-            for (int c = 0; c <= samples.length; c++) d.writeInt(c);
+            for (int c = 0; c < known.nchunks; c++) b.write(frame(w, known, c));
+            for (int c = 0; c < later.nchunks; c++) b.write(frame(w, later, c));
             byte[] bytes = b.toByteArray();
             Native.posix().write(p[1], bytes, bytes.length);
             Native.posix().close(p[1]);
             p[1] = -1;
-            WorkerLoop.serve(p[0], task, samples.length + 1, 1, capture);
-            WorkerLoop.runChunk(0, task, samples.length - 2, samples.length - 2, capture);
+            Map<Long, Job> jobsAtFork = new HashMap<>(Map.of(known.id, known));
+            WorkerLoop.serve(p[0], jobsAtFork, new RemoteFn[]{fn}, Long.MAX_VALUE, WorkerLoop.allocatedBytes(), capture);
             for (byte[] rec : records) {
                 DataInputStream in = new DataInputStream(new ByteArrayInputStream(rec, 5, rec.length - 5));
-                in.readInt();
+                long id = in.readLong();
+                int chunk = in.readInt();
                 in.readLong();
                 in.readLong();
-                byte type = rec[0];
-                if (type == WorkerLoop.RESULT) {
-                    int n = in.readInt();
-                    for (int k = 0; k < n; k++) Codec.read(in, null);
-                } else {
-                    in.readInt();
-                    Codec.readString(in);
-                    Codec.readString(in);
-                    if (type == WorkerLoop.FAILED) Codec.readString(in);
-                }
+                (id == known.id ? known : later).accept(rec[0], chunk, in, 1);
             }
+            // all but the unsendable Object and Thread and the "throw" item came back
+            if (known.itemsDone() != samples.size() - 3 || later.itemsDone() != compact.size() - 1) {
+                throw new IllegalStateException("warm-up results unexpected: " + known.itemsDone() + " / "
+                        + later.itemsDone() + " items, " + known.error() + " / " + later.error());
+            }
+            // retiring: a frame, then the budget check says stop
+            Native.posix().close(p[0]);
+            p[0] = -1;
+            if (Native.posix().pipe(p) < 0) return;
+            byte[] again = frame(w, later, 0);
+            Native.posix().write(p[1], again, again.length);
+            WorkerLoop.serve(p[0], jobsAtFork, new RemoteFn[]{fn}, -1, WorkerLoop.allocatedBytes(), capture);
             try {
                 CONTROL.send(WorkerLoop.RESULT, new byte[0]); // refused in the kernel; links the call
             } catch (IllegalStateException expected) {
@@ -714,28 +911,55 @@ public final class ProcessPool extends JobWaiter {
             }
             new RemoteTraceback("x").getMessage();
             new TaskFailedException("x", 1, 1, "x", "x").getCause();
+            compileHotPaths(fn);
         } catch (Throwable t) {
             jfork.Log.warn("pool warm-up failed: " + t);
         } finally {
-            Native.posix().close(p[0]);
+            if (p[0] >= 0) Native.posix().close(p[0]);
             if (p[1] >= 0) Native.posix().close(p[1]);
         }
         closeTaskFdsInChild(); // empty now: links the child hook's path
     }
 
-    /** Routes a worker's pipes: output to the job's sink, control records and the end to the pool. */
+    /**
+     * Runs the per-item paths of a worker (chunk loop, both task kinds, codec both ways) a few hundred
+     * times in the kernel, so that the JIT compiles them here: a forked worker never compiles, and
+     * runs interpreted whatever was not compiled before its fork (several times slower per item).
+     */
+    private static void compileHotPaths(RemoteFn fn) throws Throwable {
+        List<Object> ints = new ArrayList<>();
+        for (int i = 0; i < 32; i++) ints.add(i);
+        Job job = new Job("warm-up", fn, ints, ints.size(), 1, null, i -> "item " + i, null);
+        Object[] values = ints.toArray();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        WorkerLoop.Sender keep = (type, payload) -> {
+            sink.reset();
+            sink.write(payload);
+        };
+        for (int round = 0; round < 400; round++) {
+            ProcessPool.Task task = round % 2 == 0 ? new WorkerLoop.KnownTask(job) : new WorkerLoop.SentTask(fn, values, 0);
+            WorkerLoop.runChunk(0, task, ints.size(), ints.size(), new WorkerLoop.IdSender(job.id, keep));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(sink.toByteArray()));
+            in.readLong();
+            in.readInt();
+            in.readLong();
+            in.readLong();
+            Codec.readValues(in, null);
+        }
+    }
+
+    /** Routes a worker's pipes: output to the cell of the job it runs, control records and its end to the pool. */
     private static final class WorkerOutput implements ChildOutput {
         private final ProcessPool pool;
-        private final ChildOutput out;
 
-        WorkerOutput(ProcessPool pool, ChildOutput out) {
+        WorkerOutput(ProcessPool pool) {
             this.pool = pool;
-            this.out = out;
         }
 
         @Override
         public void onOutput(int pid, Stream stream, byte[] data) {
-            out.onOutput(pid, stream, data);
+            ChildOutput out = pool.outputOf(pid);
+            if (out != null) out.onOutput(pid, stream, data);
         }
 
         @Override

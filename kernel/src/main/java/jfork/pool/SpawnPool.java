@@ -41,7 +41,7 @@ import java.util.function.IntFunction;
  * descriptor and reaping code. The cost is one extra exec (jspawnhelper), ~1 ms against the ~300 ms
  * of a JVM start-up.
  *
- * <p>Jobs, chunks and results are the fork pool's ({@link ProcessPool.Job}, {@link WorkerLoop}'s
+ * <p>Jobs, chunks and results are the fork pool's ({@link Job}, {@link WorkerLoop}'s
  * records, {@link Codec}), so AsyncResult, ResultIterator, the timeline and the error types behave the
  * same. What differs is what reaches the worker: the function and items by Java serialization, the
  * snippet classes by bytecode, cell variables by value at the time of the call ({@link SpawnCode}).
@@ -61,17 +61,17 @@ public final class SpawnPool extends JobWaiter {
     private ProcessPool.State state = ProcessPool.State.RUN;
     private final List<Worker> workers = new ArrayList<>();
     private final ArrayDeque<SJob> jobs = new ArrayDeque<>();
-    private final Map<ProcessPool.Job, SJob> byJob = new IdentityHashMap<>();
+    private final Map<Job, SJob> byJob = new IdentityHashMap<>();
     private final List<Timeline.Span> spans = new ArrayList<>();
     private int started;
     private int startFailures;
 
     private static final class SJob {
-        final ProcessPool.Job job;
+        final Job job;
         final byte[] jobFrame;
         final byte[][] chunks;
 
-        SJob(ProcessPool.Job job, byte[] jobFrame, byte[][] chunks) {
+        SJob(Job job, byte[] jobFrame, byte[][] chunks) {
             this.job = job;
             this.jobFrame = jobFrame;
             this.chunks = chunks;
@@ -108,6 +108,24 @@ public final class SpawnPool extends JobWaiter {
         LIVE.add(this);
         synchronized (this) {
             ensureWorkers();
+        }
+        warmUpEncoding(); // while the worker JVMs start
+    }
+
+    private static boolean encodingWarm;
+
+    /**
+     * Serializes a sample function once per kernel, while the first pool's workers start: the first
+     * serialization of a lambda in a JVM costs tens of ms, which the first call would otherwise pay.
+     */
+    private static synchronized void warmUpEncoding() {
+        if (encodingWarm) return;
+        encodingWarm = true;
+        try {
+            RemoteFn sample = item -> item;
+            SpawnCode.encode(sample, SpawnPool.class.getClassLoader());
+        } catch (RuntimeException e) {
+            jfork.Log.warn("spawn encoding warm-up failed: " + e);
         }
     }
 
@@ -154,7 +172,7 @@ public final class SpawnPool extends JobWaiter {
      * One call: fn over items in chunks. The function, the cell variables it reads and the items are
      * serialized now, in the caller's thread, so that anything unsendable fails here, naming itself.
      */
-    public ProcessPool.Job submit(String kind, RemoteFn fn, List<?> items, int chunksize, IntFunction<String> describe,
+    public Job submit(String kind, RemoteFn fn, List<?> items, int chunksize, IntFunction<String> describe,
                                   ClassLoader loader) {
         synchronized (this) {
             checkRunning();
@@ -168,16 +186,20 @@ public final class SpawnPool extends JobWaiter {
             ByteArrayOutputStream b = new ByteArrayOutputStream(32 + 8 * (to - from));
             DataOutputStream d = new DataOutputStream(b);
             try {
-                d.writeInt(to - from);
+                Codec.writeValues(d, items, from, to);
+            } catch (Codec.Unsendable u) {
+                int bad = from;
                 for (int i = from; i < to; i++) {
                     try {
-                        Codec.write(d, items.get(i));
-                    } catch (Codec.Unsendable u) {
-                        throw new UnsendableValueException(kind + " " + describe.apply(i) + " is a " + u.typeName
-                                + ", which cannot be sent to the spawn workers: it is not Serializable (" + u.getMessage()
-                                + ")", "item " + i, u.typeName);
+                        Codec.write(new DataOutputStream(new ByteArrayOutputStream()), items.get(i));
+                    } catch (Codec.Unsendable | IOException e) {
+                        bad = i;
+                        break;
                     }
                 }
+                throw new UnsendableValueException(kind + " " + describe.apply(bad) + " is a " + u.typeName
+                        + ", which cannot be sent to the spawn workers: it is not Serializable (" + u.getMessage()
+                        + ")", "item " + bad, u.typeName);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -185,7 +207,7 @@ public final class SpawnPool extends JobWaiter {
         }
         synchronized (this) {
             checkRunning();
-            ProcessPool.Job job = new ProcessPool.Job(kind, null, items.size(), cs, processes, host.output(), describe, loader);
+            Job job = new Job(kind, null, items, cs, processes, host.output(), describe, loader);
             if (job.nchunks == 0) {
                 finish(job);
                 return job;
@@ -297,6 +319,12 @@ public final class SpawnPool extends JobWaiter {
         w.ready = true;
         w.readyNanos = System.nanoTime();
         startFailures = 0;
+        try {
+            sendClasses(w); // now, not with the first task: off the first call's path
+            w.stdin.flush();
+        } catch (IOException e) {
+            // dying: onClosed deals with it
+        }
         dispatch();
         notifyAll();
     }
@@ -324,20 +352,7 @@ public final class SpawnPool extends JobWaiter {
 
     private boolean send(Worker w, SJob s, int chunk) {
         try {
-            int total = SnippetClasses.count();
-            if (w.classesSent < total) {
-                List<Map.Entry<String, byte[]>> add = SnippetClasses.since(w.classesSent);
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                DataOutputStream d = new DataOutputStream(b);
-                d.writeInt(add.size());
-                for (Map.Entry<String, byte[]> e : add) {
-                    d.writeUTF(e.getKey());
-                    d.writeInt(e.getValue().length);
-                    d.write(e.getValue());
-                }
-                frame(w, SpawnWorker.CLASSES, b.toByteArray());
-                w.classesSent += add.size();
-            }
+            sendClasses(w);
             if (w.jobsSent.add(s.job.id)) {
                 ByteArrayOutputStream b = new ByteArrayOutputStream(8 + s.jobFrame.length);
                 DataOutputStream d = new DataOutputStream(b);
@@ -360,6 +375,23 @@ public final class SpawnPool extends JobWaiter {
         }
     }
 
+    /** The snippet classes the kernel loaded since the last CLASSES frame to w, if any. */
+    private static void sendClasses(Worker w) throws IOException {
+        int total = SnippetClasses.count();
+        if (w.classesSent >= total) return;
+        List<Map.Entry<String, byte[]>> add = SnippetClasses.since(w.classesSent);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(add.size());
+        for (Map.Entry<String, byte[]> e : add) {
+            d.writeUTF(e.getKey());
+            d.writeInt(e.getValue().length);
+            d.write(e.getValue());
+        }
+        frame(w, SpawnWorker.CLASSES, b.toByteArray());
+        w.classesSent += add.size();
+    }
+
     private static void frame(Worker w, byte type, byte[] payload) throws IOException {
         w.stdin.writeInt(payload.length);
         w.stdin.writeByte(type);
@@ -369,9 +401,11 @@ public final class SpawnPool extends JobWaiter {
     private synchronized void onResult(Worker w, byte type, byte[] payload) {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
         SJob s = null;
+        int chunkRead = -1;
         try {
             long id = in.readLong();
             int chunk = in.readInt();
+            chunkRead = chunk;
             long t0 = in.readLong();
             long t1 = in.readLong();
             Sent sent = null;
@@ -384,46 +418,17 @@ public final class SpawnPool extends JobWaiter {
             if (sent == null) return;
             w.outstanding.remove(sent);
             s = sent.job;
-            ProcessPool.Job job = s.job;
+            Job job = s.job;
             spans.add(new Timeline.Span(job.id, job.kind, w.pid, chunk, job.from(chunk), job.to(chunk) - job.from(chunk),
                     t0, t1, type == WorkerLoop.RESULT));
-            if (!job.finished && !job.chunkDone[chunk]) {
-                if (type == WorkerLoop.RESULT) {
-                    int n = in.readInt();
-                    int from = job.from(chunk);
-                    for (int k = 0; k < n; k++) job.results[from + k] = Codec.read(in, job.loader);
-                    synchronized (job) {
-                        job.chunkDone[chunk] = true;
-                        job.pidOfChunk[chunk] = w.pid;
-                        job.itemsDone += n;
-                        job.chunksDone++;
-                        job.completionOrder.add(chunk);
-                    }
-                    if (job.chunksDone == job.nchunks) finish(job);
-                } else if (type == WorkerLoop.FAILED) {
-                    int item = in.readInt();
-                    String cls = Codec.readString(in);
-                    String msg = Codec.readString(in);
-                    String tb = Codec.readString(in);
-                    fail(job, new TaskFailedException(cls + ("null".equals(msg) ? "" : ": " + msg) + " (in worker "
-                            + w.pid + ", " + job.kind + " " + job.describe.apply(item) + ")", w.pid, item, cls, tb));
-                } else if (type == WorkerLoop.UNSENDABLE) {
-                    int item = in.readInt();
-                    String cls = Codec.readString(in);
-                    String detail = Codec.readString(in);
-                    fail(job, new ResultNotSerializableException("the result for " + job.describe.apply(item)
-                            + " is a " + cls + ", which cannot be sent back from worker " + w.pid
-                            + ": it is not Serializable (" + detail + "); return a Serializable value "
-                            + "(String, boxed number, record implementing Serializable, ArrayList...)",
-                            w.pid, item, cls, null));
-                }
-            }
+            job.accept(type, chunk, in, w.pid);
         } catch (IOException | RuntimeException e) {
             if (s != null) {
-                fail(s.job, new TaskFailedException("could not read the result of worker " + w.pid + ": " + e, w.pid, -1,
-                        e.getClass().getName(), null));
+                s.job.failed(chunkRead, w.pid, new TaskFailedException("could not read the result of worker " + w.pid
+                        + ": " + e, w.pid, -1, e.getClass().getName(), null));
             }
         }
+        if (s != null && s.job.complete()) finish(s.job);
         dispatch();
         notifyAll();
     }
@@ -450,8 +455,10 @@ public final class SpawnPool extends JobWaiter {
                     for (Sent x : w.outstanding) {
                         if (x.job == s) items.append(items.length() == 0 ? "" : ", ").append(s.job.items(x.chunk));
                     }
-                    fail(s.job, new WorkerLostException("pool worker " + w.pid + " " + how + " while running " + items
-                            + " (a spawn worker; the pool starts a new one)", w.pid));
+                    WorkerLostException e = new WorkerLostException("pool worker " + w.pid + " " + how + " while running "
+                            + items + " (a spawn worker; the pool starts a new one)", w.pid);
+                    for (Sent x : w.outstanding) if (x.job == s) s.job.failed(x.chunk, w.pid, e);
+                    if (s.job.complete()) finish(s.job);
                 }
                 if (!w.ready) {
                     startFailures++;
@@ -484,10 +491,9 @@ public final class SpawnPool extends JobWaiter {
         }
     }
 
-    private void finish(ProcessPool.Job job) {
+    private void finish(Job job) {
         if (job.finished) return;
-        job.ended = System.nanoTime();
-        job.finished = true;
+        job.markFinished();
         SJob s = byJob.remove(job);
         if (s != null) {
             jobs.remove(s);
@@ -508,11 +514,9 @@ public final class SpawnPool extends JobWaiter {
         notifyAll();
     }
 
-    private void fail(ProcessPool.Job job, RuntimeException e) {
-        if (job.finished) return;
-        synchronized (job) {
-            job.error = e;
-        }
+    /** Ends the whole call with e (its workers could not start, interrupt, terminate). */
+    private void fail(Job job, RuntimeException e) {
+        job.abandon(e);
         finish(job);
     }
 
@@ -530,30 +534,24 @@ public final class SpawnPool extends JobWaiter {
     // ------------------------------------------------------------------ waiting
 
     @Override
-    public boolean await(ProcessPool.Job job, long timeoutNanos) {
+    public boolean await(Job job, long timeoutNanos) {
         boolean ok = awaitCondition(() -> job.finished, timeoutNanos, job);
         host.progress(job);
         return ok;
     }
 
     @Override
-    void awaitChunk(ProcessPool.Job job, BooleanSupplier available) {
-        awaitCondition(() -> {
+    boolean awaitChunk(Job job, BooleanSupplier available, long timeoutNanos) {
+        boolean ok = awaitCondition(() -> {
             synchronized (job) {
                 return available.getAsBoolean() || job.finished;
             }
-        }, -1, job);
-        synchronized (job) {
-            if (available.getAsBoolean()) return;
-        }
+        }, timeoutNanos, job);
         host.progress(job);
-        RuntimeException e = job.error();
-        if (e == null) throw new IllegalStateException("pool job ended without the expected result");
-        e.fillInStackTrace();
-        throw e;
+        return ok;
     }
 
-    private boolean awaitCondition(BooleanSupplier done, long timeoutNanos, ProcessPool.Job progress) {
+    private boolean awaitCondition(BooleanSupplier done, long timeoutNanos, Job progress) {
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         while (true) {
             synchronized (this) {
@@ -580,11 +578,11 @@ public final class SpawnPool extends JobWaiter {
         }
     }
 
-    public <R> AsyncResult<R> result(ProcessPool.Job job, java.util.function.Function<Object[], R> convert) {
+    public <R> AsyncResult<R> result(Job job, java.util.function.Function<Object[], R> convert) {
         return AsyncResult.of(this, job, convert);
     }
 
-    public <R> ResultIterator<R> iterator(ProcessPool.Job job, boolean ordered, java.util.function.Function<Object, R> convert) {
+    public <R> ResultIterator<R> iterator(Job job, boolean ordered, java.util.function.Function<Object, R> convert) {
         return new ResultIterator<>(this, job, ordered, convert);
     }
 

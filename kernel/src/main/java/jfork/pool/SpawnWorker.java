@@ -115,6 +115,7 @@ public final class SpawnWorker {
         stdin.setDaemon(true);
         stdin.start();
 
+        warmUp(loader);
         ByteArrayOutputStream hello = new ByteArrayOutputStream();
         new DataOutputStream(hello).writeLong(ProcessHandle.current().pid());
         send(READY, hello.toByteArray());
@@ -126,11 +127,20 @@ public final class SpawnWorker {
             switch (frame[0]) {
                 case CLASSES -> {
                     int n = in.readInt();
+                    String[] names = new String[n];
                     for (int i = 0; i < n; i++) {
-                        String name = in.readUTF();
+                        names[i] = in.readUTF();
                         byte[] b = new byte[in.readInt()];
                         in.readFully(b);
-                        loader.add(name, b);
+                        loader.add(names[i], b);
+                    }
+                    // defined now, while idle (the kernel sends them when the worker is ready), not by the first task
+                    for (String name : names) {
+                        try {
+                            Class.forName(name, false, loader);
+                        } catch (Throwable t) {
+                            // it names a class this JVM lacks: the task that needs it will say so
+                        }
                     }
                 }
                 case JOB -> {
@@ -141,6 +151,42 @@ public final class SpawnWorker {
                 case CHUNK -> runChunk(in, jobs, loader);
                 default -> throw new IOException("unknown frame type " + frame[0]);
             }
+        }
+    }
+
+    /**
+     * Before READY, runs once what the first task needs: deserializing a lambda (the first one in a JVM
+     * bootstraps the whole java.lang.invoke machinery, tens of ms of mostly interpreted code), object
+     * streams, a chunk through the worker loop and the codec. Otherwise the first task of each worker
+     * pays for it, which shows in short CPU-bound maps.
+     */
+    private static void warmUp(ClassLoader loader) {
+        try {
+            RemoteFn echo = (RemoteFn & java.io.Serializable) item -> item;
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
+                out.writeObject(echo);
+                out.writeObject(new java.util.ArrayList<>(java.util.List.of(1, "x")));
+            }
+            Object back;
+            try (ObjectInputStream in = input(new ByteArrayInputStream(b.toByteArray()), loader)) {
+                back = in.readObject();
+                in.readObject();
+            }
+            RemoteFn fn = (RemoteFn) back;
+            ByteArrayOutputStream records = new ByteArrayOutputStream();
+            WorkerLoop.runChunk(0, i -> fn.call(i), 8, 8, (type, payload) -> records.write(payload));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(records.toByteArray()));
+            in.readInt();
+            in.readLong();
+            in.readLong();
+            Codec.readValues(in, loader);
+            java.util.List<Object> mixed = java.util.Arrays.asList(1, "x", 2L, null);
+            ByteArrayOutputStream m = new ByteArrayOutputStream();
+            Codec.writeValues(new DataOutputStream(m), mixed, 0, mixed.size());
+            Codec.readValues(new DataInputStream(new ByteArrayInputStream(m.toByteArray())), loader);
+        } catch (Throwable t) {
+            System.err.println("spawn worker warm-up failed: " + t); // only slower
         }
     }
 
@@ -176,12 +222,11 @@ public final class SpawnWorker {
         int chunk = in.readInt();
         int chunksize = in.readInt();
         int count = in.readInt();
-        int n = in.readInt();
         int from = chunk * chunksize;
-        Object[] items = new Object[n];
+        Object[] items = null;
         Throwable bad = null;
         try {
-            for (int i = 0; i < n; i++) items[i] = Codec.read(in, loader);
+            items = Codec.readValues(in, loader);
         } catch (Throwable t) {
             bad = new IllegalStateException("the items could not be read in the spawn worker: " + t, t);
         }
@@ -189,9 +234,10 @@ public final class SpawnWorker {
         Throwable error = bad != null ? bad : job instanceof Throwable t ? t
                 : job == null ? new IllegalStateException("job " + id + " unknown in the spawn worker") : null;
         RemoteFn fn = error == null ? (RemoteFn) job : null;
+        Object[] values = items;
         ProcessPool.Task task = i -> {
             if (error != null) throw error;
-            return fn.call(items[i - from]);
+            return fn.call(values[i - from]);
         };
         WorkerLoop.runChunk(chunk, task, count, chunksize, (type, payload) -> {
             byte[] p = new byte[8 + payload.length];

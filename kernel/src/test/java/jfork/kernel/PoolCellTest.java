@@ -36,6 +36,7 @@ class PoolCellTest {
         client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);");
         var r = client.execute("try (Pool p = new Pool(1)) { p.map(x -> x, List.of(1)); }");
         assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertFalse(kernel.log().contains("warm-up failed"), kernel.log()); // every worker path ran in the kernel first
         stableFdCount(kernel.pid());
         // the smallest count over a second: a descriptor open for an instant must not raise the baseline
         baselineFds = Integer.MAX_VALUE;
@@ -140,6 +141,132 @@ class PoolCellTest {
         var empty = client.execute("ep.map(x -> x, List.<Integer>of()) + \" \" + ep.core().forks()");
         assertTrue(empty.result().startsWith("\"[] "), empty.result());
         client.execute("ep.terminate();");
+    }
+
+    @Test
+    void workersAreKeptForLaterCallsOfAFunctionTheyKnowAndSeeTheStateOfTheirFork() {
+        var r = client.execute("""
+                int base = 1;
+                Pool kp = new Pool(2);
+                Pool.Fn<Integer, Integer> addBase = x -> x + base;
+                var out = new ArrayList<Object>();
+                out.add(kp.map(addBase, List.of(1, 2, 3, 4)));
+                var pids1 = new TreeSet<>(kp.workerPids());
+                int forks1 = kp.core().forks();
+                base = 100; // like CPython: a kept worker sees the state of its fork
+                List<Integer> big = IntStream.range(0, 10_000).boxed().toList();
+                List<Integer> again = kp.map(addBase, big);
+                boolean allOld = true; for (int i = 0; i < big.size(); i++) allOld &= again.get(i) == i + 1;
+                out.add(allOld + " " + new TreeSet<>(kp.workerPids()).equals(pids1) + " " + (kp.core().forks() - forks1)
+                        + " " + kp.core().reusedCalls());
+                out.add(kp.apply(addBase, 5)); // same function, one item: kept workers too
+                // a new function: a new generation of workers (one: one item), forked now; the idle ones retire
+                out.add(kp.starmap((a, b) -> a * b, List.of(Map.entry(2, 3))) + " " + (kp.core().forks() - forks1));
+                out.add(kp.map(addBase, List.of(7)) + " " + kp.workerPids().size()); // it knows addBase and sees base = 100
+                record Box(int v) {}
+                out.add(kp.map(b -> b.v() + base, List.of(new Box(1))) + " " + (kp.core().forks() - forks1)); // new lambda: forked now, sees base = 100
+                kp.close();
+                kp.join();
+                out.add(kp.state() + " " + kp.workerPids());
+                String.valueOf(out)""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertEquals("\"[[2, 3, 4, 5], true true 0 1, 6, [6] 1, [107] 1, [101] 2, CLOSE []]\"", r.result());
+    }
+
+    @Test
+    void closeOnlyStopsNewTasksAndJoinWaitsForThem() {
+        var r = client.execute("""
+                Pool cp = new Pool(1);
+                var slow = cp.applyAsync(() -> { Thread.sleep(1500); return 7; });
+                long c0 = System.nanoTime();
+                cp.close();
+                long closeMs = (System.nanoTime() - c0) / 1_000_000;
+                boolean readyAtClose = slow.ready();
+                String refused; try { cp.map(x -> x, List.of(1)); refused = "accepted"; } catch (PoolStateException e) { refused = "refused"; }
+                cp.join();
+                AsyncResult<Integer> later;
+                boolean laterReadyAfterBlock;
+                {
+                    try (Pool wp = new Pool(1)) { later = wp.applyAsync(() -> { Thread.sleep(2000); return 5; }); }
+                    laterReadyAfterBlock = later.ready(); // try-with-resources closed it: the task still runs
+                }
+                (closeMs < 1000) + " " + readyAtClose + " " + refused + " " + slow.ready() + " " + slow.get() + " "
+                        + cp.workerPids() + " " + laterReadyAfterBlock + " " + later.get()""".replace("PoolStateException", "jfork.pool.PoolStateException"));
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertEquals("\"true false refused true 7 [] false 5\"", r.result());
+    }
+
+    @Test
+    void imapRaisesForTheFailedItemAndGoesOnAndMapRaisesOnceEveryChunkIsDone() {
+        var defs = client.execute("""
+                List<String> outcome(Iterator<Integer> it) {
+                    var out = new ArrayList<String>();
+                    while (it.hasNext()) {
+                        try { out.add(String.valueOf(it.next())); }
+                        catch (jfork.pool.TaskFailedException e) { out.add("E" + e.itemIndex() + ":" + e.remoteType().replace("java.lang.", "")); }
+                    }
+                    return out;
+                }""");
+        assertEquals("ok", defs.status(), defs.reply().content().toString());
+        var r = client.execute("""
+                Pool fp = new Pool(2);
+                Pool.Fn<Integer, Integer> picky = x -> { if (x % 3 == 0) throw new IllegalArgumentException("bad " + x); return x; };
+                var seven = List.of(1, 2, 3, 4, 5, 6, 7);
+                var ordered = outcome(fp.imap(picky, seven));
+                var unordered = outcome(fp.imapUnordered(picky, seven)); Collections.sort(unordered);
+                var chunked = outcome(fp.imap(picky, seven, 2)); // CPython: chunks in a generator, which ends when it raises
+                var ar = fp.mapAsync(x -> { if (x == 0) throw new IllegalStateException("first"); Thread.sleep(400); return x; }, List.of(0, 1, 2, 3), 1);
+                String how; try { ar.get(); how = "no error"; } catch (jfork.pool.TaskFailedException e) { how = e.getMessage().substring(0, e.getMessage().indexOf(" (")); }
+                String timed; try { fp.imap(x -> { Thread.sleep(3000); return x; }, List.of(1)).next(50, TimeUnit.MILLISECONDS); timed = "got"; } catch (TimeoutException e) { timed = "timeout"; }
+                fp.terminate();
+                ordered + " " + unordered + " " + chunked + " " + how + " done=" + ar.job().itemsDone() + " " + ar.successful() + " " + timed""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertEquals("\"[1, 2, E2:IllegalArgumentException, 4, 5, E5:IllegalArgumentException, 7] "
+                + "[1, 2, 4, 5, 7, E2:IllegalArgumentException, E5:IllegalArgumentException] "
+                + "[1, 2, E2:IllegalArgumentException] java.lang.IllegalStateException: first done=3 false timeout\"", r.result());
+    }
+
+    @Test
+    void anIdleKeptWorkerKilledFromOutsideIsReplacedOnTheNextCall() throws Exception {
+        var a = client.execute("Pool ik = new Pool(2); Pool.Fn<Integer, Integer> inc = x -> x + 1; ik.map(inc, List.of(1, 2, 3, 4)) + \" \" + ik.workerPids().size()");
+        assertEquals("\"[2, 3, 4, 5] 2\"", a.result(), a.reply().content().toString());
+        ProcessHandle victim = kernel.process.children().findFirst().orElseThrow();
+        new ProcessBuilder("kill", "-KILL", Long.toString(victim.pid())).start().waitFor();
+        long deadline = System.currentTimeMillis() + 5000;
+        while (victim.isAlive() && System.currentTimeMillis() < deadline) Thread.sleep(20);
+        var b = client.execute("ik.map(inc, IntStream.range(0, 100).boxed().toList()).get(99) + \" \" + ik.workerPids().size() + \" \" + ik.workerPids().contains(%d)".formatted(victim.pid()));
+        assertEquals("\"100 2 false\"", b.result(), b.reply().content().toString());
+        client.execute("ik.terminate();");
+    }
+
+    @Test
+    void aWorkerThatMakesMuchGarbageRetiresItselfAndTheCallCompletes() {
+        var r = client.execute("""
+                int chew(int x) { byte[] b = new byte[8 << 20]; b[x % b.length] = 1; return b.length >> 20; }
+                chew(1);
+                Pool gp2 = new Pool(1);
+                List<Integer> mbs = gp2.map(x -> chew(x), IntStream.range(0, 60).boxed().toList(), 1); // 480 MB in all, more than eden
+                int total = 0; for (int m : mbs) total += m;
+                String s = total + " forks>1=" + (gp2.core().forks() > 1) + " hangs=" + gp2.core().hangs();
+                gp2.terminate();
+                s""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertEquals("\"480 forks>1=true hangs=0\"", r.result(), r.stderr());
+    }
+
+    @Test
+    void aTaskThatNeedsAGarbageCollectionIsReportedClearly() {
+        var r = client.execute("""
+                long churn(int mb) { long s = 0; for (int i = 0; i < mb; i++) { byte[] b = new byte[1 << 20]; b[i % b.length] = 1; s += b.length; } return s; }
+                churn(2);
+                Pool hp2 = new Pool(1);
+                String why;
+                try { hp2.apply(x -> churn(x), 2048); why = "completed"; } catch (jfork.pool.WorkerLostException e) { why = e.getMessage(); }
+                finally { hp2.terminate(); }
+                why""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        String why = r.result();
+        assertTrue(why.contains("garbage collection") && why.contains("spawn") && why.contains("second try"), why);
     }
 
     @Test

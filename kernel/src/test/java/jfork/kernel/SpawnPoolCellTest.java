@@ -82,6 +82,7 @@ class SpawnPoolCellTest {
                 out.add(sp.mapAsync(x -> -x, List.of(1, 2)).get());
                 out.add(sp.map(x -> x, List.<Integer>of()));
                 sp.close();
+                sp.join(); // close() only stops new tasks (Python): join() waits for the workers to end
                 out.add(sp.state() + " " + sp.workerPids().size());
                 String.valueOf(out)""");
         assertEquals("ok", r.status(), r.stderr() + r.reply().content());
@@ -258,6 +259,56 @@ class SpawnPoolCellTest {
         assertEquals("\"spawn true fork\"", r.result(), r.stderr() + r.reply().content());
         var bad = client.execute("new Pool(1, \"vfork\")");
         assertEquals("java.lang.IllegalArgumentException", bad.ename());
+    }
+
+    @Test
+    void thePoolMagicShowsAndSetsTheKernelsStartMethodAndRefusesBadValues() {
+        var shown = client.execute("%pool --start-method");
+        assertEquals("ok", shown.status(), shown.reply().content().toString());
+        assertTrue(shown.result().contains("start method: fork"), shown.result());
+        var set = client.execute("%pool --start-method spawn");
+        assertTrue(set.result().contains("start method: spawn"), set.result());
+        var used = client.execute("""
+                String used;
+                try (Pool mp = new Pool(1)) { used = mp.startMethod() + " " + mp.apply(x -> x * 3, 5) + " " + (mp.workerPids().get(0) != ProcessHandle.current().pid()); }
+                used""");
+        assertEquals("\"spawn 15 true\"", used.result(), used.stderr() + used.reply().content());
+        var magicPool = client.execute("%%pool -n 2 --items 'List.of(1, 2)'\nx * 10"); // %%pool follows the default
+        assertEquals("ok", magicPool.status(), magicPool.reply().content().toString());
+        assertTrue(magicPool.result().startsWith("0: 1 -> 10"), magicPool.result());
+        var bad = client.execute("%pool --start-method vfork");
+        assertEquals("UsageError", bad.ename());
+        String msg = bad.reply().content().get("evalue").getAsString();
+        assertTrue(msg.contains("must be fork or spawn, got 'vfork'") && msg.contains("Usage:"), msg);
+        assertEquals("UsageError", client.execute("%pool --start-method forkserver").ename());
+        assertEquals("UsageError", client.execute("%pool --processes 2").ename());
+        assertEquals("\"spawn\"", client.execute("Pool.getDefaultStartMethod()").result()); // unchanged by the errors
+        var help = client.execute("%pool?");
+        String text = help.reply().content().getAsJsonArray("payload").toString();
+        assertTrue(text.contains("--start-method") && text.contains("set_start_method"), text);
+        var back = client.execute("%pool --start-method fork");
+        assertTrue(back.result().contains("start method: fork"), back.result());
+        assertEquals("\"fork\"", client.execute("new Pool(1).startMethod()").result());
+        client.execute("Pool.setDefaultStartMethod(\"fork\");");
+    }
+
+    @Test
+    void closeReturnsAtOnceJoinWaitsAndImapGoesOnAfterAFailedItem() {
+        var r = client.execute("""
+                Pool cs = new Pool(2, "spawn");
+                Pool.Fn<Integer, Integer> picky = x -> { if (x == 2) throw new IllegalArgumentException("bad " + x); return x * 10; };
+                var seen = new ArrayList<String>();
+                var it = cs.imap(picky, List.of(1, 2, 3));
+                while (it.hasNext()) { try { seen.add("" + it.next()); } catch (jfork.pool.TaskFailedException e) { seen.add("E" + e.itemIndex()); } }
+                var slow = cs.applyAsync(() -> { Thread.sleep(1000); return 7; });
+                long c0 = System.nanoTime();
+                cs.close();
+                long closeMs = (System.nanoTime() - c0) / 1_000_000;
+                boolean readyAtClose = slow.ready();
+                cs.join();
+                seen + " " + (closeMs < 500) + " " + readyAtClose + " " + slow.get() + " " + cs.workerPids()""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertEquals("\"[10, E1, 30] true false 7 []\"", r.result());
     }
 
     /** Kernel shutdown (the libc _exit path) and a SIGKILLed kernel both leave no worker JVM behind. */
