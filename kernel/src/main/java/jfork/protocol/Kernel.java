@@ -19,6 +19,7 @@ import java.util.Map;
  * and the abort flag that makes queued cells fail fast after an error.
  */
 public final class Kernel {
+    private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
     static final String VERSION = "0.1.0";
 
     private interface Handler {
@@ -119,6 +120,7 @@ public final class Kernel {
             if (!request.type().startsWith("comm_")) Log.warn("unknown message type: " + request.type());
             return;
         }
+        long t0 = System.nanoTime();
         iopub.status(request, "busy");
         try {
             handler.handle(channel, request);
@@ -126,6 +128,7 @@ public final class Kernel {
             Log.warn(request.type() + " failed: " + e);
         } finally {
             iopub.status(request, "idle");
+            if (TIMING) Log.warn(String.format("%s: busy to idle %.2f ms", request.type(), (System.nanoTime() - t0) / 1e6));
         }
     }
 
