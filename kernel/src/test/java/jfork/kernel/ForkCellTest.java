@@ -1,9 +1,6 @@
 package jfork.kernel;
 
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,40 +15,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static jfork.kernel.KernelProcess.fdList;
-import static jfork.kernel.KernelProcess.fds;
-import static jfork.kernel.KernelProcess.stableFdCount;
 import static jfork.kernel.KernelProcess.state;
 import static jfork.kernel.TestClient.obj;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** fork() from cells, through a real client: output in the cell, children reaped, nothing leaked. */
 @Timeout(120)
-class ForkCellTest {
-    static KernelProcess kernel;
-    static TestClient client;
-    static int baselineFds;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kernel = new KernelProcess();
-        client = new TestClient(kernel);
-        client.waitReady();
-        assertEquals("ok", client.execute("os.getpid()").status());
-        client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);"); // pipes and pump threads exist from here on
-        baselineFds = stableFdCount(kernel.pid());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        client.close();
-        kernel.close();
-    }
-
-    @AfterEach
-    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
-    }
-
+class ForkCellTest extends KernelPerClass {
     @Test
     void theArticleExamplePrintsParentAndChildLinesInTheCell() {
         var r = client.execute("""

@@ -1,8 +1,5 @@
 package jfork.kernel;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,9 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static jfork.kernel.KernelProcess.fdList;
-import static jfork.kernel.KernelProcess.fds;
 import static jfork.kernel.ForkCellTest.logOf;
-import static jfork.kernel.KernelProcess.stableFdCount;
 import static jfork.kernel.KernelProcess.state;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -27,33 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * may be reported hung, nothing may be left. Same cell code as bench/fork_bench.py (STRESS_CELL).
  */
 @Timeout(900)
-class ForkStressTest {
+class ForkStressTest extends KernelPerClass {
     static final int FORKS = 2000;
-    static KernelProcess kernel;
-    static TestClient client;
-    static int baselineFds;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kernel = new KernelProcess();
-        client = new TestClient(kernel);
-        client.waitReady();
-        assertEquals("ok", client.execute("os.getpid()").status());
-        client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);"); // pipes and pump threads exist from here on
-        baselineFds = stableFdCount(kernel.pid());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        client.close();
-        kernel.close();
-    }
-
-    @AfterEach
-    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
-    }
-
     static final String STRESS = """
             String jforkStress(int n) throws Exception {
                 var stop = new java.util.concurrent.atomic.AtomicBoolean();

@@ -1,8 +1,5 @@
 package jfork.kernel;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -10,36 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Java values in line-magic arguments ({expression}, $name), through a real client: %kill {pid}, %output $pid. */
 @Timeout(120)
-class MagicArgumentsCellTest {
-    static KernelProcess kernel;
-    static TestClient client;
-    static int baselineFds;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kernel = new KernelProcess();
-        client = new TestClient(kernel);
-        client.waitReady();
-        assertEquals("ok", client.execute("os.getpid()").status());
-        client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);");
-        baselineFds = KernelProcess.stableFdCount(kernel.pid());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        client.close();
-        kernel.close();
-    }
-
-    @AfterEach
-    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
-    }
-
-    private static String evalue(TestClient.Execution r) {
-        return r.reply().content().has("evalue") ? r.reply().content().get("evalue").getAsString() : "";
-    }
-
+class MagicArgumentsCellTest extends KernelPerClass {
     @Test
     void outputAndKillTakeThePidFromAJavaVariable() {
         var t = client.execute("int talker = os.fork(); if (talker == 0) { System.out.println(\"talker says hi\"); os._exit(0); } talker");

@@ -1,8 +1,6 @@
 package jfork.kernel;
 
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,47 +12,24 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static jfork.kernel.KernelProcess.fdList;
-import static jfork.kernel.KernelProcess.fds;
-import static jfork.kernel.KernelProcess.stableFdCount;
 import static jfork.kernel.KernelProcess.state;
 import static jfork.kernel.TestClient.obj;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Pool from cells, through a real client: results, errors, interrupts, kills; nothing leaked. */
 @Timeout(120)
-class PoolCellTest {
-    static KernelProcess kernel;
-    static TestClient client;
-    static int baselineFds;
-
+class PoolCellTest extends KernelPerClass {
     @BeforeAll
-    static void start() throws Exception {
-        kernel = new KernelProcess();
-        client = new TestClient(kernel);
-        client.waitReady();
-        assertEquals("ok", client.execute("os.getpid()").status());
-        client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);");
+    static void warmPool() throws Exception {
         var r = client.execute("try (Pool p = new Pool(1)) { p.map(x -> x, List.of(1)); }");
         assertEquals("ok", r.status(), r.stderr() + r.reply().content());
         assertFalse(kernel.log().contains("warm-up failed"), kernel.log()); // every worker path ran in the kernel first
-        stableFdCount(kernel.pid());
-        // the smallest count over a second: a descriptor open for an instant must not raise the baseline
-        baselineFds = Integer.MAX_VALUE;
-        for (int i = 0; i < 20; i++) {
-            baselineFds = Math.min(baselineFds, fds(kernel.pid()));
-            Thread.sleep(50);
-        }
+        baselineFds = lowestFdCountOverASecond();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        client.close();
-        kernel.close();
-    }
-
-    @AfterEach
-    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 1000);
+    @Override
+    long childGraceMillis() {
+        return 1000; // workers end after their pool is closed
     }
 
     @Test

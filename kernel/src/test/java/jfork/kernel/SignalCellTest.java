@@ -1,8 +1,6 @@
 package jfork.kernel;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,37 +13,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Signals in cells, through a real client: SIGINT as KeyboardInterrupt, handlers, alarm, %kill, %signal, refusals. */
 @Timeout(120)
-class SignalCellTest {
-    static KernelProcess kernel;
-    static TestClient client;
-    static int baselineFds;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kernel = new KernelProcess();
-        client = new TestClient(kernel);
-        client.waitReady();
-        assertEquals("ok", client.execute("os.getpid()").status());
-        client.execute("int warm = os.fork(); if (warm == 0) os._exit(0);");
-        baselineFds = KernelProcess.stableFdCount(kernel.pid());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        client.close();
-        kernel.close();
-    }
-
+class SignalCellTest extends KernelPerClass {
+    /** Runs before the check for children and descriptors (subclass @AfterEach first). */
     @AfterEach
-    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
+    void restoreDispositions() {
         // every test leaves the kernel's dispositions as it found them
         client.execute("for (int s : new int[]{signal.SIGINT, signal.SIGUSR1, signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD}) signal.signal(s, signal.SIG_DFL);");
-        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 100);
         assertTrue(kernel.process.isAlive());
-    }
-
-    private static String evalue(TestClient.Execution r) {
-        return r.reply().content().has("evalue") ? r.reply().content().get("evalue").getAsString() : "";
     }
 
     @Test

@@ -1,8 +1,6 @@
 package jfork.kernel;
 
 import com.google.gson.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,43 +13,23 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static jfork.kernel.KernelProcess.fdList;
-import static jfork.kernel.KernelProcess.fds;
-import static jfork.kernel.KernelProcess.stableFdCount;
 import static jfork.kernel.KernelProcess.state;
 import static jfork.kernel.TestClient.obj;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Pool(n, "spawn") from cells, through a real client: workers are fresh JVMs; nothing leaked. */
 @Timeout(120)
-class SpawnPoolCellTest {
-    static KernelProcess kernel;
-    static TestClient client;
-    static int baselineFds;
-
+class SpawnPoolCellTest extends KernelPerClass {
     @BeforeAll
-    static void start() throws Exception {
-        kernel = new KernelProcess();
-        client = new TestClient(kernel);
-        client.waitReady();
+    static void warmSpawnPool() throws Exception {
         var r = client.execute("try (Pool p = new Pool(1, \"spawn\")) { p.map(x -> x, List.of(1)); }");
         assertEquals("ok", r.status(), r.stderr() + r.reply().content());
-        stableFdCount(kernel.pid());
-        baselineFds = Integer.MAX_VALUE;
-        for (int i = 0; i < 20; i++) {
-            baselineFds = Math.min(baselineFds, fds(kernel.pid()));
-            Thread.sleep(50);
-        }
+        baselineFds = lowestFdCountOverASecond();
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        client.close();
-        kernel.close();
-    }
-
-    @AfterEach
-    void noZombieNoOrphanNoLeakedDescriptor() throws Exception {
-        kernel.assertNoZombieNoOrphanNoLeakedFd(baselineFds, 2000);
+    @Override
+    long childGraceMillis() {
+        return 2000; // a worker JVM takes longer to end
     }
 
     @Test
