@@ -20,7 +20,9 @@ const {
 const skip = chromium ? false : 'no Chromium on this machine (install Debian\'s chromium): browser test SKIPPED';
 const STEP_MS = 90_000;
 
-describe('classic Notebook in headless Chromium: notebook 1, Run All', { skip }, () => {
+// Without Chromium: one skipped test, so that the run's summary counts it as skipped.
+if (skip) it('classic Notebook in headless Chromium: notebook 1, Run All', { skip }, () => {});
+else describe('classic Notebook in headless Chromium: notebook 1, Run All', () => {
   let browser;
   let page;
   let cells; // what the page shows after Run All, one entry per cell
@@ -83,7 +85,7 @@ describe('classic Notebook in headless Chromium: notebook 1, Run All', { skip },
         && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null;
     }, { timeout: 60_000, polling: 200 });
     const seconds = (Date.now() - t0) / 1000;
-    console.log(`# Run All: ${seconds.toFixed(1)} s`);
+    console.log(`Run All: ${seconds.toFixed(1)} s`);
     assert.ok(seconds < 30, `Run All took ${seconds} s`);
 
     cells = await page.evaluate(() => Jupyter.notebook.get_cells().map((cell) => ({
@@ -159,7 +161,7 @@ describe('classic Notebook in headless Chromium: notebook 1, Run All', { skip },
     const png = readFileSync(screenshot);
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
     assert.ok(statSync(screenshot).size > 50_000, 'screenshot too small to show the notebook');
-    console.log(`# screenshot: ${screenshot}`);
+    console.log(`screenshot: ${screenshot}`);
   });
 
   it('Kernel > Shutdown ends the kernel and leaves no jfork process', { timeout: STEP_MS }, async () => {
@@ -171,7 +173,8 @@ describe('classic Notebook in headless Chromium: notebook 1, Run All', { skip },
     assert.ok(await eventually(() => !alive(kernelPid), 10_000), `kernel ${kernelPid} still running`);
     assert.ok(await eventually(() => processesMentioning(runtimeDir).length === 0, 5000),
       `still running: ${processesMentioning(runtimeDir).join(', ')}`);
-    const sessions = await (await fetch(`${baseUrl}/api/kernels?token=${token}`)).json();
-    assert.deepEqual(sessions, []);
+    // The server drops the kernel from its list once its own shutdown steps are done, just after.
+    const listed = async () => (await fetch(`${baseUrl}/api/kernels?token=${token}`)).json();
+    assert.ok(await eventually(async () => (await listed()).length === 0, 5000), JSON.stringify(await listed()));
   });
 });
