@@ -265,7 +265,7 @@ class PoolNotebook(NotebookTest):
         self.assertEqual(2, len(re.findall(r"(?m)^  worker \d+: ", svg[0].data["text/plain"])))
 
     def test_exception_in_worker_names_worker_and_item(self):
-        text = self.out("pool.map(x -> {")
+        text = self.out("pool.map(x -> 10 / x")
         worker = int(re.search(r"TaskFailedException: java\.lang\.ArithmeticException: / by zero \(in worker (\d+), map item 2 \(0\)\)",
                                text).group(1))
         self.assertNotEqual(self.run_.kernel_pid, worker)
