@@ -85,9 +85,12 @@ def text_of(cell, stream=None):
             if stream in (None, o.name):
                 out.append(o.text)
         elif stream is None and o.output_type in ("execute_result", "display_data"):
-            out.append(o.data.get("text/plain", ""))
+            # A rich output is a block of its own: what follows starts on a new line (a pool's
+            # progress line, shown when a map takes over a second, has no newline of its own).
+            text = o.data.get("text/plain", "")
+            out.append(text if text.endswith("\n") or not text else text + "\n")
         elif stream is None and o.output_type == "error":
-            out.append(f"{o.ename}: {o.evalue}")
+            out.append(f"{o.ename}: {o.evalue}\n")
     return "".join(out)
 
 
