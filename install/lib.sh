@@ -102,3 +102,62 @@ ensure_python_modules() {
     done
     die "could not install Jupyter. Install it yourself (e.g. 'python3 -m pip install --user jupyterlab', or a venv), then point JFORK_PYTHON at that Python"
 }
+
+# apt-get install, as root or through sudo, after an update. Fails (returns 1) without apt-get or root.
+apt_install() {
+    local prefix
+    command -v apt-get >/dev/null && prefix="$(root_prefix)" || return 1
+    say "running: apt-get install -y $*"
+    $prefix env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        && $prefix env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+# The client tests (kernel/src/test/js) need Node.js >= 18 with npm: puppeteer-core 24's minimum.
+node_ok() {
+    command -v node >/dev/null && command -v npm >/dev/null \
+        && (( $(node -p 'process.versions.node.split(".")[0]') >= 18 ))
+}
+
+ensure_node() {
+    node_ok && return 0
+    say "no Node.js >= 18 with npm here: installing Debian's nodejs and npm"
+    apt_install nodejs npm || die "could not install Node.js: install Node.js 20 and npm yourself"
+    node_ok || die "Node.js >= 18 with npm is still missing after apt-get; install Node.js 20 yourself"
+}
+
+# Chromium for the browser test: $JFORK_CHROMIUM, else chromium or chromium-browser on PATH.
+# Prints its path, or nothing.
+find_chromium() {
+    local c p
+    for c in "${JFORK_CHROMIUM:-}" chromium chromium-browser; do
+        [[ -n "$c" ]] || continue
+        p="$(command -v "$c" 2>/dev/null || true)"
+        [[ -n "$p" ]] && { echo "$p"; return 0; }
+    done
+    return 0
+}
+
+# Installs Debian's chromium if there is none. Without apt-get (or root) it only says that the
+# browser test will be skipped.
+ensure_chromium() {
+    [[ -n "$(find_chromium)" ]] && return 0
+    say "no Chromium here: installing Debian's chromium for the browser test"
+    if ! apt_install chromium || [[ -z "$(find_chromium)" ]]; then
+        say "could not install Chromium (no apt-get or no root): the browser test will be SKIPPED"
+    fi
+}
+
+# npm ci in $1, unless the package-lock.json there is the one of the last successful npm ci
+# (npm ci always deletes node_modules and reinstalls, which takes a while).
+ensure_npm_deps() {
+    local dir="$1" stamp want
+    stamp="$dir/node_modules/.jfork-package-lock.sha256"
+    want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [[ "$(cat "$stamp" 2>/dev/null || true)" == "$want" ]]; then
+        say "Node packages in $dir already installed (package-lock.json unchanged)"
+        return 0
+    fi
+    say "installing the Node packages of $dir: npm ci"
+    (cd "$dir" && npm ci --no-audit --no-fund)
+    echo "$want" >"$stamp"
+}

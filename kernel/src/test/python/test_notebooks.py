@@ -85,9 +85,12 @@ def text_of(cell, stream=None):
             if stream in (None, o.name):
                 out.append(o.text)
         elif stream is None and o.output_type in ("execute_result", "display_data"):
-            out.append(o.data.get("text/plain", ""))
+            # A rich output is a block of its own: what follows starts on a new line (a pool's
+            # progress line, shown when a map takes over a second, has no newline of its own).
+            text = o.data.get("text/plain", "")
+            out.append(text if text.endswith("\n") or not text else text + "\n")
         elif stream is None and o.output_type == "error":
-            out.append(f"{o.ename}: {o.evalue}")
+            out.append(f"{o.ename}: {o.evalue}\n")
     return "".join(out)
 
 
@@ -265,7 +268,7 @@ class PoolNotebook(NotebookTest):
         self.assertEqual(2, len(re.findall(r"(?m)^  worker \d+: ", svg[0].data["text/plain"])))
 
     def test_exception_in_worker_names_worker_and_item(self):
-        text = self.out("pool.map(x -> {")
+        text = self.out("pool.map(x -> 10 / x")
         worker = int(re.search(r"TaskFailedException: java\.lang\.ArithmeticException: / by zero \(in worker (\d+), map item 2 \(0\)\)",
                                text).group(1))
         self.assertNotEqual(self.run_.kernel_pid, worker)
