@@ -18,9 +18,15 @@ import java.util.concurrent.locks.LockSupport;
  * Not thread-safe: used by the single fork thread.
  */
 final class VmThreadsIdle {
+    // Also the JDK's housekeeping threads, busy right after a GC (the kernel collects before a fork
+    // when eden is short): the Service Thread cleans the JVM's tables under SystemDictionary_lock,
+    // and a child forked meanwhile hung at its first cross-loader field access
+    // (SystemDictionary::add_loader_constraint, gdb: 5 of 15 fresh kernels' first %%fork).
     private static final String[] VM_THREAD_PREFIXES = {
             "VM Thread", "GC Thread", "G1 ", "C1 CompilerThre", "C2 CompilerThre",
-            "VM Periodic Tas", "Sweeper thread", "GC Conc", "Shenandoah", "ZDirector"};
+            "VM Periodic Tas", "Sweeper thread", "GC Conc", "Shenandoah", "ZDirector",
+            "Service Thread", "Monitor Deflati", "Reference Handl", "Finalizer", "Common-Cleaner",
+            "Notification Th"};
 
     private final byte[] buf = new byte[512];
     private int knownTaskCount = -1;
