@@ -32,16 +32,32 @@ final class VmThreadsIdle {
     private int knownTaskCount = -1;
     private String[] vmStatPaths = new String[0];
     private String[] otherStatPaths = new String[0];
-    // Application threads that keep running (a cell's busy worker) are waited for only this long.
+    // Application threads (ZeroMQ's, JShell's, a cell's) are waited for only this long when forks
+    // come in a row: a cell's busy worker threads would otherwise slow every fork of a loop.
     private static final long OTHERS_MAX_NANOS = 10_000_000L;
+    // ...and this long for the first fork after a pause, the one that meets a freshly started or
+    // freshly collected JVM: at 10 ms, 1 of 35 fresh kernels' first children still hung on
+    // SystemDictionary_lock; 0 of 25 at 200 ms.
+    private static final long OTHERS_MAX_FIRST_NANOS = 200_000_000L;
+    private static final long PAUSE_NANOS = 1_000_000_000L;
+    private long lastAwaitEnd;
 
     /** Returns true when they were all idle at once, false when maxNanos passed first. */
     boolean await(long maxNanos) {
         refreshIfThreadsChanged();
         long start = System.nanoTime();
+        long othersMax = start - lastAwaitEnd > PAUSE_NANOS ? OTHERS_MAX_FIRST_NANOS : OTHERS_MAX_NANOS;
+        try {
+            return awaitIdle(start, othersMax, maxNanos);
+        } finally {
+            lastAwaitEnd = System.nanoTime();
+        }
+    }
+
+    private boolean awaitIdle(long start, long othersMax, long maxNanos) {
         int idleReadings = 0;
         while (true) {
-            boolean idle = allIdle(vmStatPaths) && (System.nanoTime() - start >= OTHERS_MAX_NANOS || allIdle(otherStatPaths));
+            boolean idle = allIdle(vmStatPaths) && (System.nanoTime() - start >= othersMax || allIdle(otherStatPaths));
             // two readings 100 us apart: a compiler thread between two tasks looks idle for an instant
             idleReadings = idle ? idleReadings + 1 : 0;
             if (idleReadings >= 2) return true;
