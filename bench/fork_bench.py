@@ -31,10 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernel_bench import (BenchError, Kernel, kernel_java_and_flags, leftover_processes, log, pct,  # noqa: E402
+from kernel_bench import (BenchError, Kernel, kernel_java_and_flags, leftover_processes, log, pct, run_and_exit,  # noqa: E402
                           proc_rss_mb)
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # noqa: E402
 
@@ -548,12 +547,4 @@ def thp():
 
 
 if __name__ == "__main__":
-    try:
-        rc = main()
-    except KeyboardInterrupt:
-        rc = 130
-    except Exception:
-        traceback.print_exc()
-        rc = 1
-    sys.stdout.flush()
-    os._exit(rc)
+    run_and_exit(main)

@@ -635,7 +635,10 @@ def main():
     return 1 if failed else 0
 
 
-if __name__ == "__main__":
+def run_and_exit(main):
+    """Runs a benchmark's main() and ends the process with its exit code (130 on Ctrl-C, 1 on a crash).
+    os._exit skips interpreter teardown, where jupyter_client's KernelClient.__del__ logs after
+    logging is gone and prints a spurious traceback; kernels are already shut down by then."""
     try:
         rc = main()
     except KeyboardInterrupt:
@@ -645,6 +648,8 @@ if __name__ == "__main__":
         rc = 1
     gc.collect()
     sys.stdout.flush()
-    # os._exit: skip interpreter teardown, where jupyter_client's KernelClient.__del__ logs after
-    # logging is gone and prints a spurious traceback. Kernels are already shut down at this point.
     os._exit(rc)
+
+
+if __name__ == "__main__":
+    run_and_exit(main)

@@ -27,10 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kernel_bench import BenchError, Kernel, leftover_processes, log, proc_rss_mb  # noqa: E402
+from kernel_bench import BenchError, Kernel, leftover_processes, log, proc_rss_mb, run_and_exit  # noqa: E402
 from fork_bench import loadavg, run_cell  # noqa: E402
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # noqa: E402
 
@@ -429,12 +428,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        rc = main()
-    except KeyboardInterrupt:
-        rc = 130
-    except Exception:
-        traceback.print_exc()
-        rc = 1
-    sys.stdout.flush()
-    os._exit(rc)
+    run_and_exit(main)
