@@ -49,7 +49,8 @@ final class KernelProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("jfork.Main");
         cmd.add(connectionFile.toString());
-        if (behindLauncher) cmd.addAll(0, List.of("/bin/sh", "-c", "\"$@\" & wait", "launcher"));
+        // as jupyter_client does, the launcher tells the kernel to watch it (JPY_PARENT_PID)
+        if (behindLauncher) cmd.addAll(0, List.of("/bin/sh", "-c", "JPY_PARENT_PID=$$ \"$@\" & wait", "launcher"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("JFORK_HANG_BACKTRACE", "1"); // a hung child's native stack lands in the log
         process = pb.start();
