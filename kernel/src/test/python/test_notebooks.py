@@ -264,8 +264,12 @@ class PoolNotebook(NotebookTest):
         cell = self.run_.cell("pool.timeline()")
         svg = [o for o in cell.outputs if "image/svg+xml" in o.get("data", {})]
         self.assertEqual(1, len(svg))
-        self.assertIn("pool timeline: 6 chunks on 2 workers", svg[0].data["text/plain"])
-        self.assertEqual(2, len(re.findall(r"(?m)^  worker \d+: ", svg[0].data["text/plain"])))
+        text = svg[0].data["text/plain"]
+        # 2 workers, or more when one retired and was replaced (a forked worker retires before it
+        # would need a GC): what matters is that the chunks ran in parallel on several processes.
+        workers = int(re.search(r"pool timeline: 6 chunks on (\d+) workers", text).group(1))
+        self.assertGreaterEqual(workers, 2, text)
+        self.assertEqual(workers, len(re.findall(r"(?m)^  worker \d+: ", text)), text)
 
     def test_exception_in_worker_names_worker_and_item(self):
         text = self.out("pool.map(x -> 10 / x")
