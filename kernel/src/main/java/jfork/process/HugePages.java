@@ -14,8 +14,8 @@ import java.util.List;
  * page splits it into 4 KiB pages (copy-on-write works on the small page), and the split stays
  * after the child is gone. Measured in this kernel (JDK 17, Linux 6.18): 206 MB of huge pages fell
  * to 90 MB after 200 forks. {@code madvise(MADV_COLLAPSE)} (Linux 6.1+) merges them back
- * synchronously, whatever the system's THP setting; it also turns the JVM's metaspace, code cache
- * and malloc arenas, which the JVM never asks to be huge, into huge pages.
+ * synchronously, whatever the system's THP setting. Only the Java heap (see
+ * {@link #privateAnonymousRanges} for why not the rest).
  *
  * <p>A collapse copies memory (about 0.3 ms per 2 MiB split), so {@link Keeper} runs it on a
  * daemon thread once forking has paused, in steps of {@link #STEP_BYTES} inside the
@@ -26,6 +26,7 @@ public final class HugePages {
     static final int MADV_COLLAPSE = 25;
     private static final long HUGE = 2L << 20;
     static final long STEP_BYTES = 8L << 20;
+    private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+");
 
     /** What one pass did, for the log and the benchmark. */
     public record Pass(int ranges, long collapsedBytes, long millis) {}
@@ -63,25 +64,37 @@ public final class HugePages {
         return new Pass(ranges, collapsed, (System.nanoTime() - t0) / 1_000_000);
     }
 
-    /** [start, end) of each private anonymous rw mapping, shrunk to whole 2 MiB pages. */
+    /**
+     * [start, end) of each mapping the JVM itself asked to be huge (VmFlags "hg": the Java heap
+     * with -XX:+UseTransparentHugePages), private, anonymous and not executable, shrunk to whole
+     * 2 MiB pages. Not metaspace, code cache or malloc arenas: JVM threads write there while holding
+     * VM locks, and a thread stalled in a page fault by a collapse looks idle to {@link VmThreadsIdle}
+     * while it still holds the lock, which a child forked then would wait on for ever.
+     */
     static List<long[]> privateAnonymousRanges() {
         List<long[]> out = new ArrayList<>();
         List<String> lines;
         try {
-            lines = Files.readAllLines(Path.of("/proc/self/maps"));
+            lines = Files.readAllLines(Path.of("/proc/self/smaps"));
         } catch (IOException e) {
             return out;
         }
+        long[] candidate = null;
         for (String line : lines) {
-            // "7f66...-7f66... rw-p 00000000 00:00 0   [path]": anonymous = inode 0 and no path
             String[] f = line.trim().split("\\s+");
-            if (f.length < 5 || !f[1].equals("rw-p") || !f[4].equals("0")) continue;
-            if (f.length > 5 && !f[5].isEmpty()) continue; // [stack], [heap] (brk), [vvar]...
-            int dash = f[0].indexOf('-');
-            long start = Long.parseUnsignedLong(f[0].substring(0, dash), 16);
-            long end = Long.parseUnsignedLong(f[0].substring(dash + 1), 16);
-            long s = (start + HUGE - 1) & -HUGE, e = end & -HUGE;
-            if (e - s >= HUGE) out.add(new long[] {s, e});
+            if (f.length >= 5 && RANGE.matcher(f[0]).matches()) {
+                // "7f66...-7f66... rw-p 00000000 00:00 0   [path]": anonymous = inode 0 and no path
+                candidate = null;
+                if (!f[1].equals("rw-p") || !f[4].equals("0") || (f.length > 5 && !f[5].isEmpty())) continue;
+                int dash = f[0].indexOf('-');
+                long start = Long.parseUnsignedLong(f[0].substring(0, dash), 16);
+                long end = Long.parseUnsignedLong(f[0].substring(dash + 1), 16);
+                long s = (start + HUGE - 1) & -HUGE, e = end & -HUGE;
+                if (e - s >= HUGE) candidate = new long[] {s, e};
+            } else if (candidate != null && line.startsWith("VmFlags:") && (" " + line.substring(8) + " ").contains(" hg ")) {
+                out.add(candidate);
+                candidate = null;
+            }
         }
         return out;
     }
