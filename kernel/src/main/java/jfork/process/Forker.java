@@ -75,6 +75,7 @@ public final class Forker {
     private final VmThreadsIdle vmIdle = new VmThreadsIdle();
     private final HugePages.Keeper hugePages = new HugePages.Keeper();
     private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
+    private final ChildCompilerOff compilerOff = ChildCompilerOff.locate();
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
@@ -133,6 +134,7 @@ public final class Forker {
                 ForkGate.open(gateClosed);
             }
             if (pid == 0) {
+                if (compilerOff != null) compilerOff.apply(true);
                 becomeChild(closeInChild, o[1], e[1], c[1], parent);
                 return 0;
             }
@@ -429,6 +431,7 @@ public final class Forker {
         c.alarm(0);
         p.getppid();
         p.setpgid(0, -1); // EINVAL, changes nothing
+        if (compilerOff != null) compilerOff.apply(false);
         p.dup2(0, 0);
         p.close(-1);
         System.setOut(System.out);

@@ -252,6 +252,19 @@ class ForkerTest {
     }
 
     @Test
+    void aChildNeverQueuesACompilationWhileTheKernelStillCompiles() throws Exception {
+        ChildCompilerOff off = ChildCompilerOff.locate();
+        org.junit.jupiter.api.Assumptions.assumeTrue(off != null,
+                "this JDK's libjvm.so has no symbol table: children keep queueing compilations (and may hang)");
+        assertEquals(1, off.state(), "run_compilation in the kernel");
+        ForkedProcess p = forker.start("compiler-off", rec, () -> System.out.println("child flag " + off.state()));
+        assertEquals("exited with code 0", endWithin(p, 5000).toString());
+        assertTrue(p.awaitOutputClosed(2000));
+        assertEquals("child flag 0\n", rec.stdout(p.pid()), "stop_compilation in the child");
+        assertEquals(1, off.state(), "the kernel still compiles");
+    }
+
+    @Test
     void childThatHangsOnceIsRetriedTransparently() {
         // One token byte in a non-blocking pipe the children inherit: the first child takes it and
         // hangs; the retried child finds the pipe empty (EAGAIN) and starts.
