@@ -14,9 +14,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -92,7 +89,6 @@ public final class ProcessPool extends JobWaiter {
     /** Functions a pool remembers for its kept workers (older ones are forgotten: a new fork then). */
     static final int MAX_FUNCTIONS = 64;
     private static final long WAIT_SLICE_MS = 20;
-    private static final long EDEN_HEADROOM = 64L << 20;
     private static final int EAGAIN = 11;
     /** Write ends of live workers' task pipes: closed in every forked child (see the static block). */
     private static volatile int[] taskFds = new int[0];
@@ -343,7 +339,7 @@ public final class ProcessPool extends JobWaiter {
     }
 
     private void startWorker() {
-        ensureEdenRoom();
+        Forker.get().ensureChildHeadroom(); // before reading the room below, not inside fork() after it
         int[] p = new int[2];
         if (Native.posix().pipe(p) < 0) {
             throw new IllegalStateException("pipe() for a pool worker failed: errno " + Native.posix().errno());
@@ -354,7 +350,7 @@ public final class ProcessPool extends JobWaiter {
         Map<Long, Job> known = new HashMap<>();
         for (Job j : jobs) if (!j.finished) known.put(j.id, j);
         RemoteFn[] fns = fnSlots.toArray(new RemoteFn[0]);
-        long eden = edenFree();
+        long eden = Forker.get().childAllocationRoom();
         addTaskFd(p[1]);
         long allocatedAtFork = WorkerLoop.allocatedBytes();
         int pid;
@@ -789,27 +785,6 @@ public final class ProcessPool extends JobWaiter {
     public long createdNanos() { return created; }
 
     // ------------------------------------------------------------------ fork safety
-
-    /** Free bytes in the young generation's eden now: what a worker forked now can allocate without a GC. */
-    private static long edenFree() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (!p.getName().contains("Eden")) continue;
-            MemoryUsage u = p.getUsage();
-            long cap = u.getMax() > 0 ? u.getMax() : u.getCommitted();
-            return Math.max(0, cap - u.getUsed());
-        }
-        return 0;
-    }
-
-    private static void ensureEdenRoom() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (!p.getName().contains("Eden")) continue;
-            MemoryUsage u = p.getUsage();
-            long cap = u.getMax() > 0 ? u.getMax() : u.getCommitted();
-            // A forked child cannot collect: if eden is nearly full, its first allocations would hang it.
-            if (cap - u.getUsed() < Math.min(EDEN_HEADROOM, cap / 4)) System.gc();
-        }
-    }
 
     private static void addTaskFd(int fd) {
         synchronized (TASK_FDS_LOCK) {

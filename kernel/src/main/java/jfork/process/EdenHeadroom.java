@@ -35,8 +35,17 @@ final class EdenHeadroom {
 
     /** Collects if a child forked now would have less than the headroom. */
     void ensure() {
+        long capacity = capacity(eden.getUsage());
+        if (free() < Math.min(BYTES, capacity / 4)) System.gc();
+    }
+
+    /** Free bytes in eden now: what a child forked now can allocate before it would need a GC. */
+    long free() {
         MemoryUsage u = eden.getUsage();
-        long capacity = u.getMax() > 0 ? u.getMax() : u.getCommitted();
-        if (capacity - u.getUsed() < Math.min(BYTES, capacity / 4)) System.gc();
+        return Math.max(0, capacity(u) - u.getUsed());
+    }
+
+    private static long capacity(MemoryUsage u) {
+        return u.getMax() > 0 ? u.getMax() : u.getCommitted();
     }
 }

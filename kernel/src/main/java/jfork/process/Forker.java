@@ -104,7 +104,7 @@ public final class Forker {
         children.reapExited();
         int alive = children.liveCount();
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
-        if (edenHeadroom != null) edenHeadroom.ensure();
+        ensureChildHeadroom();
         StringBuilder why = new StringBuilder();
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             long tPipes = System.nanoTime();
@@ -221,6 +221,16 @@ public final class Forker {
     }
 
     public Children children() { return children; }
+
+    /** Collects first if a child forked now could not allocate {@link EdenHeadroom#BYTES}; every fork does this. */
+    public void ensureChildHeadroom() {
+        if (edenHeadroom != null) edenHeadroom.ensure();
+    }
+
+    /** Bytes a child forked now could allocate before it would need a GC (0 when unknown). */
+    public long childAllocationRoom() {
+        return edenHeadroom == null ? 0 : edenHeadroom.free();
+    }
 
     /** Restores the huge pages that forks split, once forking pauses. */
     public HugePages.Keeper hugePages() { return hugePages; }
