@@ -15,7 +15,7 @@ import java.util.List;
  * after the child is gone. Measured in this kernel (JDK 17, Linux 6.18): 206 MB of huge pages fell
  * to 90 MB after 200 forks. {@code madvise(MADV_COLLAPSE)} (Linux 6.1+) merges them back
  * synchronously, whatever the system's THP setting. Only the Java heap (see
- * {@link #privateAnonymousRanges} for why not the rest).
+ * {@link #hugeRangesTheJvmAskedFor} for why not the rest).
  *
  * <p>A collapse copies memory (about 0.3 ms per 2 MiB split), so {@link Keeper} runs it on a
  * daemon thread once forking has paused, in steps of {@link #STEP_BYTES} inside the
@@ -32,8 +32,8 @@ public final class HugePages {
     public record Pass(int ranges, long collapsedBytes, long millis) {}
 
     /**
-     * Collapses every private anonymous writable mapping of this process (the Java heap, metaspace,
-     * code cache, malloc arenas), 2 MiB-aligned parts only. Unpopulated 2 MiB ranges stay empty.
+     * Collapses the mappings the JVM asked to be huge (the Java heap; see
+     * {@link #hugeRangesTheJvmAskedFor}), 2 MiB-aligned parts only. Unpopulated 2 MiB ranges stay empty.
      */
     public static Pass collapse() {
         long t0 = System.nanoTime();
@@ -42,7 +42,7 @@ public final class HugePages {
         List<long[]> all;
         ForkGate.enter(); // Java work of a background thread happens inside the gate (see ForkGate)
         try {
-            all = privateAnonymousRanges();
+            all = hugeRangesTheJvmAskedFor();
         } finally {
             ForkGate.leave();
         }
@@ -71,7 +71,7 @@ public final class HugePages {
      * VM locks, and a thread stalled in a page fault by a collapse looks idle to {@link VmThreadsIdle}
      * while it still holds the lock, which a child forked then would wait on for ever.
      */
-    static List<long[]> privateAnonymousRanges() {
+    static List<long[]> hugeRangesTheJvmAskedFor() {
         List<long[]> out = new ArrayList<>();
         List<String> lines;
         try {
