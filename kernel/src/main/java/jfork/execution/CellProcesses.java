@@ -4,6 +4,7 @@ import jfork.process.ChildInfo;
 import jfork.process.ChildOutput;
 import jfork.process.ExitStatus;
 import jfork.process.Forker;
+import jfork.process.NativeBacktrace;
 import jfork.process.Signals;
 
 import java.util.ArrayList;
@@ -78,8 +79,10 @@ public final class CellProcesses {
 
     /** A child whose every thread waits on a lock nothing can release: kill it and say why. */
     private void onHang(int pid, String where) {
+        // Not yet returned by fork(): the Forker kills a child that never starts and forks again.
+        if (!labelOf.containsKey(pid)) return;
         Object cell = cellOf.get(pid);
-        if (System.getenv("JFORK_HANG_BACKTRACE") != null) logNativeBacktrace(pid);
+        if (NativeBacktrace.WANTED) jfork.Log.warn("hung child " + pid + " backtrace:\n" + NativeBacktrace.of(pid));
         try {
             Forker.get().children().signal(pid, Signals.SIGKILL);
         } catch (RuntimeException gone) {
@@ -91,20 +94,6 @@ public final class CellProcesses {
                 + "allocate little, or start a fresh process (fork + exec).\n";
         byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         output.append(cell != null ? cell : output.cell(), "stderr", b, 0, b.length);
-    }
-
-    /** Diagnostics for kernel developers: where in the JVM a hung child waits (needs gdb). */
-    private static void logNativeBacktrace(int pid) {
-        try {
-            Process gdb = new ProcessBuilder("gdb", "-p", Integer.toString(pid), "-batch", "-ex", "bt 30")
-                    .redirectErrorStream(true).start();
-            String out = new String(gdb.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            gdb.waitFor();
-            jfork.Log.warn("hung child " + pid + " backtrace:\n" + out.lines().filter(l -> l.startsWith("#"))
-                    .collect(java.util.stream.Collectors.joining("\n")));
-        } catch (Exception e) {
-            jfork.Log.warn("no backtrace for hung child " + pid + ": " + e);
-        }
     }
 
     /** What a child of this kernel printed (the last {@value OutputLog#CAPACITY} bytes), or null if unknown. */

@@ -42,6 +42,6 @@ public final class ForkConfigMagic implements Magic {
         return MimeBundle.text("wait " + CellProcesses.get().waitSeconds() + " s, max children "
                 + Forker.get().maxChildren() + ", start timeout " + Forker.get().startTimeoutMillis() + " ms"
                 + " (forks retried since the kernel started: " + Forker.get().retries() + ")"
-                + (Forker.get().lastRetry() == null ? "" : "\nlatest retry: " + Forker.get().lastRetry()));
+                + String.join("", Forker.get().recentRetries().stream().map(r -> "\nretry: " + r).toList()));
     }
 }

@@ -75,7 +75,7 @@ final class ChildCompilerOff {
      * private mapping at file offset 0. Not a shared one: reading the symbol table maps the file
      * too ("r--s"), and that mapping's address is not where libjvm's variables are.
      */
-    private static Path loadedLibjvm(long[] base) throws IOException {
+    static Path loadedLibjvm(long[] base) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
             String[] f = line.trim().split("\\s+");
             if (f.length < 6 || !f[5].endsWith("/libjvm.so") || f[1].charAt(3) != 'p' || Long.parseLong(f[2], 16) != 0) continue;

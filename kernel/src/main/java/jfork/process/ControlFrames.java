@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
  */
 public final class ControlFrames {
     public static final byte STARTED = 1;
+    /** Instead of STARTED: the child found a HotSpot mutex held and stopped (see Forker). */
+    static final byte VM_MUTEX_HELD = -1;
     static final int HEADER = 5;
     /** Refuse absurd lengths: a corrupt stream must not make the pump allocate gigabytes. */
     static final int MAX_PAYLOAD = 64 << 20;

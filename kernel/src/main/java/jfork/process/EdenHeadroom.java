@@ -14,6 +14,11 @@ import java.lang.management.MemoryUsage;
 final class EdenHeadroom {
     /** What a child can always allocate before it would need a GC (a quarter of eden if smaller). */
     static final long BYTES = 96L << 20;
+    /**
+     * Checked again at the instant of fork, after the wait for idle VM threads: threads of the
+     * cell allocating meanwhile (the 2,000-fork stress: ~3.7 GB/s) can fill eden in tens of ms.
+     */
+    static final long AT_FORK = 16L << 20;
 
     private final MemoryPoolMXBean eden;
 

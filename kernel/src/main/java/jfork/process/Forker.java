@@ -3,6 +3,7 @@ package jfork.process;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import jnr.posix.POSIX;
@@ -31,13 +32,16 @@ public final class Forker {
     public static final int DEFAULT_MAX_CHILDREN = 64;
     public static final long DEFAULT_START_TIMEOUT_MS = 1000;
     static final int MAX_ATTEMPTS = 3;
+    /** Forks given up by children that found a HotSpot mutex held, before they count as attempts. */
+    private static final int MAX_MUTEX_RETRIES = 20;
+    private static final String MUTEX_HELD = "found HotSpot's ";
     private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
     // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
     // (a fresh kernel, a fresh cell) the compiler can stay busy for seconds on a loaded machine, and
     // forking while it holds a class-resolution lock hangs the child (seen: the first child of a
     // fresh kernel, at load 14, hung in SystemDictionary::add_loader_constraint). Waiting is the
     // cheaper failure: a slow first fork instead of a child reported hung.
-    private static final long VM_IDLE_MAX_NANOS = 3_000_000_000L;
+    static final long VM_IDLE_MAX_NANOS = 3_000_000_000L;
     private static final int EINTR = 4;
 
     /** The JVM process that loaded this class; every other pid running this code is a forked child. */
@@ -72,7 +76,10 @@ public final class Forker {
 
     private volatile Children children = new Children();
     private volatile OutputPump pump;
-    private final VmThreadsIdle vmIdle = new VmThreadsIdle();
+    private final VmMutexes vmMutexes = VmMutexes.locate();
+    private final VmThreadsIdle vmIdle = new VmThreadsIdle(vmMutexes);
+    /** Filled in by a child that finds a HotSpot mutex held: [type][length 8][mutex index][holder tid]. */
+    private final byte[] mutexHeldRecord = new byte[ControlFrames.HEADER + 8];
     private final HugePages.Keeper hugePages = new HugePages.Keeper();
     private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final ChildCompilerOff compilerOff = ChildCompilerOff.locate();
@@ -80,8 +87,10 @@ public final class Forker {
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
     private volatile int retries;
-    private volatile String lastRetry;
+    private final java.util.ArrayDeque<String> recentRetries = new java.util.ArrayDeque<>();
+    private static final int RECENT_RETRIES_KEPT = 8;
     private volatile int vmBusyForks;
+    private volatile long vmIdleMaxNanos = VM_IDLE_MAX_NANOS;
 
     private Forker() {
         pump = new OutputPump(() -> children.reapExited());
@@ -106,6 +115,7 @@ public final class Forker {
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
         ensureChildHeadroom();
         StringBuilder why = new StringBuilder();
+        int mutexRetries = 0, failures = 0;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             long tPipes = System.nanoTime();
             int[] o = pipe("stdout"), e = null, c = null;
@@ -127,13 +137,20 @@ public final class Forker {
             long tFork;
             boolean gateClosed = ForkGate.close();
             try {
-                if (!vmIdle.await(VM_IDLE_MAX_NANOS)) vmBusyForks++;
+                awaitVmIdle(label);
+                // Threads of the cell may have filled eden since the check before the loop: a
+                // child whose first allocation needs a GC waits for ever for the VM thread.
+                if (edenHeadroom != null && edenHeadroom.free() < EdenHeadroom.AT_FORK) {
+                    System.gc();
+                    awaitVmIdle(label);
+                }
                 tFork = System.nanoTime();
                 pid = Native.posix().fork();
             } finally {
                 ForkGate.open(gateClosed);
             }
             if (pid == 0) {
+                leaveIfVmMutexHeld(c[1], false);
                 if (compilerOff != null) compilerOff.apply(true);
                 becomeChild(closeInChild, o[1], e[1], c[1], parent);
                 return 0;
@@ -158,21 +175,39 @@ public final class Forker {
                 hugePages.touched();
                 return pid;
             }
-            String seen = describeStuckChild(pid);
+            boolean mutexHeld = failure.startsWith(MUTEX_HELD);
+            String seen = mutexHeld ? "it stopped itself" : describeStuckChild(pid);
             Native.posix().kill(pid, Signals.SIGKILL);
             ExitStatus st = children.waitpid(pid, 0).status();
-            lastRetry = "fork [" + label + "]: child " + pid + " " + failure + " (" + seen + "); killed it"
-                    + (attempt < MAX_ATTEMPTS ? ", forking again (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ")" : ", giving up");
-            jfork.Log.warn(lastRetry);
             children.remove(pid);
             closeFd(o[0]);
             closeFd(e[0]);
             closeFd(c[0]);
             retries++;
-            why.append(why.length() == 0 ? "" : "; ").append("attempt ").append(attempt).append(": pid ")
-                    .append(pid).append(' ').append(failure).append(" (then ").append(st).append(')');
+            failures++;
+            // Cheap (the child stops at once, no deadline passes) and no fault of the child's:
+            // such retries do not count as attempts, up to a bound.
+            if (mutexHeld && ++mutexRetries <= MAX_MUTEX_RETRIES) attempt--;
+            boolean again = attempt < MAX_ATTEMPTS;
+            String retry = "fork [" + label + "]: child " + pid + " " + failure + " (" + seen + "); killed it"
+                    + (again ? ", forking again" : ", giving up");
+            synchronized (recentRetries) {
+                if (recentRetries.size() == RECENT_RETRIES_KEPT) recentRetries.removeFirst();
+                recentRetries.addLast(retry);
+            }
+            jfork.Log.warn(retry);
+            why.append(why.length() == 0 ? "" : "; ").append("pid ").append(pid).append(' ').append(failure)
+                    .append(" (then ").append(st).append(')');
         }
-        throw new ForkFailedException("fork [" + label + "] failed " + MAX_ATTEMPTS + " times: " + why);
+        throw new ForkFailedException("fork [" + label + "] failed " + failures + " times: " + why);
+    }
+
+    private void awaitVmIdle(String label) {
+        if (vmIdle.await(vmIdleMaxNanos)) return;
+        vmBusyForks++;
+        String held = vmIdle.lastHeldMutex();
+        if (held != null) jfork.Log.warn("fork [" + label + "]: HotSpot's " + held + " still held after "
+                + vmIdleMaxNanos / 1_000_000 + " ms; forking anyway (the child checks again)");
     }
 
     /** Forks and runs body in the child, which then exits (code 0, or 1 after printing an uncaught throwable). */
@@ -253,11 +288,20 @@ public final class Forker {
         startTimeoutMillis = millis;
     }
 
-    /** Forks retried because a child did not start in time (counted since the JVM started). */
+    /** Forks retried because a child did not start in time or found a HotSpot mutex held (since the JVM started). */
     public int retries() { return retries; }
 
-    /** Why the latest retry happened (what the child was doing when it was killed), or null. */
-    public String lastRetry() { return lastRetry; }
+    /** Why the latest retries happened (what each child was doing when it was killed), oldest first. */
+    public List<String> recentRetries() {
+        synchronized (recentRetries) {
+            return List.copyOf(recentRetries);
+        }
+    }
+
+    /** How long a fork waits for idle VM threads and free HotSpot mutexes (tests shorten it). */
+    void setVmIdleMaxNanos(long nanos) { vmIdleMaxNanos = nanos; }
+
+    VmMutexes vmMutexes() { return vmMutexes; }
 
     /** Forks done although VM threads stayed busy for the whole idle wait. */
     public int vmBusyForks() { return vmBusyForks; }
@@ -269,14 +313,44 @@ public final class Forker {
                 + forkThread.get().getName() + "' (children die with the thread that forked them, PR_SET_PDEATHSIG)");
     }
 
-    /** Reads the 5-byte STARTED record; returns null on success, else why not. */
-    private static String awaitStarted(int fd, long timeoutMillis) {
-        byte[] got = new byte[STARTED_RECORD.length];
-        byte[] chunk = new byte[STARTED_RECORD.length];
+    /**
+     * Reads the child's first control record: STARTED (returns null), or the report of a child that
+     * found a HotSpot mutex held; anything else, or nothing in time, is returned as the reason.
+     */
+    private String awaitStarted(int fd, long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        byte[] header = new byte[ControlFrames.HEADER];
+        String failure = readFully(fd, header, deadline, timeoutMillis);
+        if (failure != null) return failure;
+        if (Arrays.equals(header, STARTED_RECORD)) return null;
+        if (header[0] != ControlFrames.VM_MUTEX_HELD) return "wrote a first control record that is not STARTED";
+        byte[] payload = new byte[8];
+        failure = readFully(fd, payload, deadline, timeoutMillis);
+        if (failure != null) return failure;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
+        int index = b.getInt(), tid = b.getInt();
+        if (index == vmMutexes.count()) {
+            return MUTEX_HELD + "safepoint in progress at the fork: the child's first safepoint poll would wait "
+                    + "for a VM thread it does not have";
+        }
+        String holder = tid == 0 ? "" : " by thread '" + threadName(tid) + "' (tid " + tid + ")";
+        return MUTEX_HELD + vmMutexes.name(index) + " held" + holder + " at the fork: the child could never take it";
+    }
+
+    private static String threadName(int tid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/comm")).trim();
+        } catch (IOException | RuntimeException e) {
+            return "gone";
+        }
+    }
+
+    /** Fills buf from fd by the deadline; null on success, else why not. */
+    private static String readFully(int fd, byte[] buf, long deadline, long timeoutMillis) {
+        byte[] chunk = new byte[buf.length];
         int have = 0;
         int[] pfd = new int[2];
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (have < got.length) {
+        while (have < buf.length) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) return "wrote no STARTED record within " + timeoutMillis + " ms";
             pfd[0] = fd;
@@ -285,16 +359,16 @@ public final class Forker {
             if (r < 0 && Native.posix().errno() == EINTR) continue;
             if (r < 0) return "poll on its control pipe failed: " + PosixException.describe(Native.posix().errno());
             if (r == 0) continue;
-            int n = Native.posix().read(fd, chunk, got.length - have);
+            int n = Native.posix().read(fd, chunk, buf.length - have);
             if (n == 0) return "ended before writing STARTED";
             if (n < 0) {
                 if (Native.posix().errno() == EINTR) continue;
                 return "control pipe read failed: " + PosixException.describe(Native.posix().errno());
             }
-            System.arraycopy(chunk, 0, got, have, n);
+            System.arraycopy(chunk, 0, buf, have, n);
             have += n;
         }
-        return Arrays.equals(got, STARTED_RECORD) ? null : "wrote a first control record that is not STARTED";
+        return null;
     }
 
     /**
@@ -302,10 +376,13 @@ public final class Forker {
      * a hang (blocked, no CPU used) and a child starved of CPU on a loaded machine (runnable) call
      * for different fixes.
      */
-    private static String describeStuckChild(int pid) {
+    private String describeStuckChild(int pid) {
         ProcState st = ProcState.read(pid);
         if (st == null) return "already gone";
         String futex = HangWatch.untimedFutexWaitAll(pid);
+        int mutex = futex == null || vmMutexes == null ? -1 : vmMutexes.containing(HangWatch.futexAddress(pid));
+        if (mutex >= 0) futex += " on HotSpot's " + vmMutexes.name(mutex);
+        if (futex != null && NativeBacktrace.WANTED) jfork.Log.warn("stuck child " + pid + " backtrace:\n" + NativeBacktrace.of(pid));
         return "state " + st.state() + (st.state() == 'R' ? " (running, or waiting for a CPU)" : "")
                 + ", " + st.cpuTicks() + " CPU ticks" + (futex != null ? ", " + futex : "");
     }
@@ -323,6 +400,28 @@ public final class Forker {
     private static void closeFd(int fd) { Native.posix().close(fd); }
 
     // ---------------------------------------------------------------- child side
+
+    /**
+     * First thing in a child: if a HotSpot mutex is held (by a thread of the parent that does not
+     * exist here, caught between the parent's check and the fork), tells the parent which one and
+     * stops with SIGKILL, before anything could wait for that mutex. The parent forks again.
+     * With {@code dryRun} (the parent's warm-up) the same calls run with no effect, so that the
+     * child's run resolves nothing new: resolving can itself take SystemDictionary_lock.
+     */
+    private void leaveIfVmMutexHeld(int controlFd, boolean dryRun) {
+        if (vmMutexes == null) return;
+        int held = vmMutexes.firstHeld();
+        if (held < 0 && !dryRun) return;
+        int tid = vmMutexes.ownerTid(Math.max(held, 0));
+        byte[] r = mutexHeldRecord;
+        r[0] = ControlFrames.VM_MUTEX_HELD;
+        r[1] = 0; r[2] = 0; r[3] = 0; r[4] = 8;
+        r[5] = (byte) (held >>> 24); r[6] = (byte) (held >>> 16); r[7] = (byte) (held >>> 8); r[8] = (byte) held;
+        r[9] = (byte) (tid >>> 24); r[10] = (byte) (tid >>> 16); r[11] = (byte) (tid >>> 8); r[12] = (byte) tid;
+        POSIX p = Native.posix();
+        p.write(controlFd, r, r.length);
+        p.kill(Native.libc().getpid(), dryRun ? 0 : Signals.SIGKILL);
+    }
 
     /**
      * Runs in the child right after fork. Only this thread exists: no allocation-heavy work, no
@@ -429,6 +528,7 @@ public final class Forker {
             raw.write(STARTED_RECORD, 1, 2);
             byte[] back = new byte[64];
             p.read(fds[0], back, back.length);
+            leaveIfVmMutexHeld(fds[1], true);
         } catch (IOException e) {
             throw new IllegalStateException("warm-up write failed", e);
         } finally {

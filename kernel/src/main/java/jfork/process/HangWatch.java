@@ -129,6 +129,19 @@ public final class HangWatch implements AutoCloseable {
         return "0x0".equals(f[4]) || "0".equals(f[4]);
     }
 
+    /** The futex word pid's (single) thread waits on, 0 when it is not in a futex wait. */
+    static long futexAddress(int pid) {
+        String line = readSyscall(pid, Integer.toString(pid));
+        if (line == null) return 0;
+        String[] f = line.trim().split(" ");
+        try {
+            if (f.length < 2 || Integer.parseInt(f[0]) != FUTEX_NR) return 0;
+            return Long.parseUnsignedLong(f[1].substring(2), 16);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     private static String readSyscall(int pid, String tid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/task/" + tid + "/syscall")),

@@ -41,6 +41,13 @@ final class VmThreadsIdle {
     private static final long OTHERS_MAX_FIRST_NANOS = 200_000_000L;
     private static final long PAUSE_NANOS = 1_000_000_000L;
     private long lastAwaitEnd;
+    private final VmMutexes mutexes;
+    private int lastHeld = -1;
+
+    /** mutexes: also wait until none of HotSpot's is held (null: threads only). */
+    VmThreadsIdle(VmMutexes mutexes) {
+        this.mutexes = mutexes;
+    }
 
     /** Returns true when they were all idle at once, false when maxNanos passed first. */
     boolean await(long maxNanos) {
@@ -57,13 +64,25 @@ final class VmThreadsIdle {
     private boolean awaitIdle(long start, long othersMax, long maxNanos) {
         int idleReadings = 0;
         while (true) {
-            boolean idle = allIdle(vmStatPaths) && (System.nanoTime() - start >= othersMax || allIdle(otherStatPaths));
+            boolean idle = allIdle(vmStatPaths) && noMutexHeld()
+                    && (System.nanoTime() - start >= othersMax || allIdle(otherStatPaths));
             // two readings 100 us apart: a compiler thread between two tasks looks idle for an instant
             idleReadings = idle ? idleReadings + 1 : 0;
             if (idleReadings >= 2) return true;
             if (System.nanoTime() - start >= maxNanos) return false;
             LockSupport.parkNanos(100_000);
         }
+    }
+
+    private boolean noMutexHeld() {
+        if (mutexes == null) return true;
+        lastHeld = mutexes.firstHeld();
+        return lastHeld < 0;
+    }
+
+    /** The HotSpot mutex found held at the last reading, for a wait that timed out; null if none. */
+    String lastHeldMutex() {
+        return mutexes == null || lastHeld < 0 ? null : mutexes.name(lastHeld);
     }
 
     /** The cheap check each fork: only the thread count; comm is read again when it changes. */

@@ -240,11 +240,14 @@ class ForkerTest {
         try {
             int before = forker.retries();
             ForkFailedException e = assertThrows(ForkFailedException.class, () -> forker.fork("never", rec));
-            assertEquals(before + 3, forker.retries());
-            assertTrue(e.getMessage().startsWith("fork [never] failed 3 times: attempt 1: pid "), e.getMessage());
+            // 3 attempts; more retries when a child also found a HotSpot mutex held (HeldVmMutexTest)
+            assertTrue(forker.retries() >= before + 3, forker.recentRetries().toString());
+            assertTrue(e.getMessage().matches("fork \\[never\\] failed \\d+ times: pid .*"), e.getMessage());
             assertTrue(e.getMessage().contains("wrote no STARTED record within 150 ms (then killed by SIGKILL)"), e.getMessage());
-            assertTrue(forker.lastRetry().startsWith("fork [never]: child "), forker.lastRetry());
-            assertTrue(forker.lastRetry().endsWith("; killed it, giving up"), forker.lastRetry());
+            String last = forker.recentRetries().get(forker.recentRetries().size() - 1);
+            assertTrue(last.startsWith("fork [never]: child "), last);
+            assertTrue(last.endsWith("wrote no STARTED record within 150 ms (state R (running, or waiting for a CPU), "
+                    + last.replaceAll(".*, (\\d+) CPU ticks.*", "$1") + " CPU ticks); killed it, giving up"), last);
         } finally {
             Forker.beforeStartedForTests = null;
             forker.setStartTimeoutMillis(Forker.DEFAULT_START_TIMEOUT_MS);
@@ -282,11 +285,11 @@ class ForkerTest {
         try {
             int before = forker.retries();
             ForkedProcess p = forker.start("retried", rec, () -> System.out.println("made it"));
-            assertEquals(before + 1, forker.retries());
+            assertTrue(forker.retries() >= before + 1);
             // The kernel log (and %fork_config) say what the killed child was doing: spinning here.
-            String why = forker.lastRetry();
-            assertTrue(why.matches("fork \\[retried\\]: child \\d+ wrote no STARTED record within 300 ms "
-                    + "\\(state R \\(running, or waiting for a CPU\\), \\d+ CPU ticks\\); killed it, forking again \\(attempt 2 of 3\\)"), why);
+            List<String> why = forker.recentRetries();
+            assertTrue(why.stream().anyMatch(w -> w.matches("fork \\[retried\\]: child \\d+ wrote no STARTED record within 300 ms "
+                    + "\\(state R \\(running, or waiting for a CPU\\), \\d+ CPU ticks\\); killed it, forking again")), why.toString());
             assertEquals("exited with code 0", endWithin(p, 3000).toString());
             assertTrue(p.awaitOutputClosed(2000));
             assertEquals("made it\n", rec.stdout(p.pid()));
