@@ -18,8 +18,9 @@ public final class ForkConfigMagic implements Magic {
                 + "--max-children   live children allowed at once; a fork beyond it fails (default 64)\n"
                 + "--start-timeout  how long a new child may take to confirm it started before it is\n"
                 + "                 killed and forked again (default 1000 ms)\n"
-                + "Without options it shows the current values, and how many forks were retried because\n"
-                + "a child did not start in time (each retry is explained in the kernel's log).";
+                + "Without options it shows the current values, how many forks were retried because a\n"
+                + "child did not start in time or found one of HotSpot's locks held at the fork, and why\n"
+                + "the latest (up to 8) were retried; the kernel's log has every retry.";
     }
 
     public boolean isCellMagic() { return false; }
