@@ -58,6 +58,7 @@ final class SpawnCode {
             protected Object replaceObject(Object obj) {
                 if (obj instanceof SerializedLambda l) {
                     roots.add(new Ref(l.getImplClass(), l.getImplMethodName(), l.getImplMethodSignature()));
+                    return LambdaRef.of(l); // the worker calls it directly (DirectLambda)
                 } else if (obj != null && isSnippet(obj.getClass().getName().replace('.', '/'))) {
                     roots.add(new Ref(obj.getClass().getName().replace('.', '/'), null, null)); // every method
                 }

@@ -17,6 +17,7 @@ import java.io.ObjectStreamClass;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -185,9 +186,32 @@ public final class SpawnWorker {
             ByteArrayOutputStream m = new ByteArrayOutputStream();
             Codec.writeValues(new DataOutputStream(m), mixed, 0, mixed.size());
             Codec.readValues(new DataInputStream(new ByteArrayInputStream(m.toByteArray())), loader);
+            warmUpDirectLambda(loader);
         } catch (Throwable t) {
             System.err.println("spawn worker warm-up failed: " + t); // only slower
         }
+    }
+
+    /** A job's lambda arrives as a LambdaRef (see SpawnCode): the same trip once, with the cells' interface. */
+    private static void warmUpDirectLambda(ClassLoader loader) throws Exception {
+        String object = "(Ljava/lang/Object;)Ljava/lang/Object;";
+        LambdaRef ref = new LambdaRef("jfork/pool/SpawnWorker", "jfork/api/Pool$Fn", "apply", object,
+                java.lang.invoke.MethodHandleInfo.REF_invokeStatic, "jfork/pool/SpawnWorker", "echo", object, object,
+                new Object[0]);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(b)) {
+            out.writeObject(ref);
+        }
+        Object fn;
+        try (ObjectInputStream in = input(new ByteArrayInputStream(b.toByteArray()), loader)) {
+            fn = in.readObject();
+        }
+        Method apply = fn.getClass().getMethod("apply", Object.class);
+        for (int i = 0; i < 3; i++) apply.invoke(fn, i);
+    }
+
+    private static Object echo(Object item) {
+        return item;
     }
 
     /** Sets the cell variables the function reads to their values in the kernel, then reads the function. */

@@ -69,6 +69,38 @@ class SpawnPoolCellTest extends KernelPerClass {
     }
 
     @Test
+    void everyShapeOfLambdaReachesTheWorkers() {
+        // Workers rebuild a cell's lambda by calling its method directly (DirectLambda); shapes that
+        // cannot be called that way (unbound method references, constructor references) take the JDK's
+        // lambda deserialization instead. Both must give the same results.
+        var r = client.execute("""
+                Pool shapes = new Pool(1, "spawn");
+                Pool.Fn<Integer, Integer> inner = x -> x + 7;
+                class Scale implements java.io.Serializable {
+                    final int k; Scale(int k) { this.k = k; }
+                    int times(Integer x) { return k * x; }
+                }
+                Scale scale = new Scale(3);
+                var got = new ArrayList<Object>();
+                got.add(shapes.map(Math::abs, List.of(-1, 2, -3)));                       // static method reference
+                got.add(shapes.map(String::length, List.of("a", "bb", "")));              // unbound: standard path
+                got.add(shapes.map(scale::times, List.of(1, 2)));                         // bound instance method
+                got.add(shapes.map(x -> inner.apply(x) * 2, List.of(1, 2)));              // a lambda in a cell variable
+                { Pool.Fn<Integer, Integer> local = y -> y + 1;                          // a lambda capturing a lambda
+                  got.add(shapes.map(x -> local.apply(x) * 2, List.of(1, 2))); }
+                got.add(shapes.map(StringBuilder::new, List.of("x", "yz")).toString());  // constructor reference
+                got.add(shapes.map(x -> { if (x == 2) throw new IllegalStateException("two"); return x; }, List.of(1))); // checked path
+                String thrown;
+                try { shapes.map(x -> { throw new java.io.IOException("checked " + x); }, List.of(5)); thrown = "none"; }
+                catch (Exception e) { thrown = e.getClass().getSimpleName() + ": " + e.getMessage(); }
+                got.add(thrown.contains("IOException: checked 5"));
+                shapes.terminate();
+                String.valueOf(got)""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertEquals("\"[[1, 2, 3], [1, 2, 0], [3, 6], [16, 18], [4, 6], [x, yz], [1], true]\"", r.result());
+    }
+
+    @Test
     void workersPrintToTheCellAndTheArticleExampleRuns() {
         var r = client.execute("""
                 try (Pool pool = new Pool(2, "spawn")) {
