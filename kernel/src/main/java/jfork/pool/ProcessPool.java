@@ -105,6 +105,8 @@ public final class ProcessPool extends JobWaiter {
     private final Thread owner;
     private State state = State.RUN;
     private final Map<Integer, Worker> workers = new LinkedHashMap<>();
+    /** The same workers, for {@link #outputOf} (the pump's thread, without the lock). */
+    private final Map<Integer, Worker> byPid = new java.util.concurrent.ConcurrentHashMap<>();
     private final ArrayDeque<Job> jobs = new ArrayDeque<>();
     private final List<Timeline.Span> spans = new ArrayList<>();
     /** Function slots: adapters by slot (null once forgotten) and the user's function object they wrap. */
@@ -136,6 +138,10 @@ public final class ProcessPool extends JobWaiter {
         this.host = host;
         this.owner = Thread.currentThread();
         warmUp();
+        // Workers are forked with the first call (they must see its function); the collection a
+        // fork may need first (EdenHeadroom: ~30-110 ms when eden is short) is done now, as
+        // multiprocessing.Pool() pays for its forks at creation, not in the first map.
+        Forker.get().ensureChildHeadroom();
     }
 
     public int processes() { return processes; }
@@ -178,6 +184,14 @@ public final class ProcessPool extends JobWaiter {
         boolean retiring;
         int generation;
         ChildOutput lastOut;
+        /** Where its output goes: the call of its oldest outstanding chunk, else the last one's. Read without the lock. */
+        volatile ChildOutput target;
+
+        /** Under the pool's lock, whenever outstanding or lastOut changes. */
+        void retarget() {
+            Sent s = outstanding.peek();
+            target = s != null ? s.job.out : lastOut;
+        }
 
         Worker(int pid, int taskFd, Set<Long> knownJobs, int knownFns, long edenAtFork) {
             this.pid = pid;
@@ -368,6 +382,7 @@ public final class ProcessPool extends JobWaiter {
         Worker w = new Worker(pid, p[1], new HashSet<>(known.keySet()), fns.length, eden);
         w.generation = generation;
         workers.put(pid, w);
+        byPid.put(pid, w);
         LIVE.put(pid, this);
         startHangWatch();
     }
@@ -399,6 +414,7 @@ public final class ProcessPool extends JobWaiter {
                 int c = job.pending.poll();
                 w.outstanding.add(new Sent(job, c));
                 w.lastOut = job.out;
+                w.retarget();
                 if (!w.knownJobs.contains(job.id) && !job.onKeptWorkers) {
                     job.onKeptWorkers = true;
                     reused++;
@@ -488,11 +504,14 @@ public final class ProcessPool extends JobWaiter {
 
     // ------------------------------------------------------------------ events (pump and watch threads)
 
-    synchronized ChildOutput outputOf(int pid) {
-        Worker w = workers.get(pid);
-        if (w == null) return null;
-        Sent s = w.outstanding.peek();
-        return s != null ? s.job.out : w.lastOut;
+    /**
+     * Without the pool's lock: the output pump calls this inside the fork gate, and the cell's thread
+     * holds the lock while it forks workers, so waiting for it here made every such fork wait the
+     * gate's full 50 ms and then fork without the gate.
+     */
+    ChildOutput outputOf(int pid) {
+        Worker w = byPid.get(pid);
+        return w == null ? null : w.target;
     }
 
     synchronized void onControl(int pid, byte type, byte[] payload) {
@@ -513,6 +532,7 @@ public final class ProcessPool extends JobWaiter {
             }
             if (sent == null) return;
             w.outstanding.remove(sent);
+            w.retarget();
             Job job = sent.job;
             spans.add(new Timeline.Span(job.id, job.kind, pid, chunk, job.from(chunk), job.to(chunk) - job.from(chunk),
                     t0, t1, type == WorkerLoop.RESULT));
@@ -530,6 +550,7 @@ public final class ProcessPool extends JobWaiter {
 
     synchronized void onClosed(int pid) {
         Worker w = workers.remove(pid);
+        byPid.remove(pid);
         if (w == null) return;
         LIVE.remove(pid);
         retire(w);
@@ -579,6 +600,7 @@ public final class ProcessPool extends JobWaiter {
             if (job.complete()) finish(job);
         }
         w.outstanding.clear();
+        w.retarget();
         if (state == State.CLOSE && jobs.isEmpty()) {
             for (Worker x : workers.values()) retire(x);
         }
@@ -742,6 +764,7 @@ public final class ProcessPool extends JobWaiter {
                 retire(w);
                 Forker.get().pump().forget(w.pid);
                 workers.remove(w.pid);
+                byPid.remove(w.pid);
                 LIVE.remove(w.pid);
             }
         }

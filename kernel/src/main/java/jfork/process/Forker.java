@@ -80,7 +80,7 @@ public final class Forker {
     private final VmThreadsIdle vmIdle = new VmThreadsIdle(vmMutexes);
     /** Filled in by a child that finds a HotSpot mutex held: [type][length 8][mutex index][holder tid]. */
     private final byte[] mutexHeldRecord = new byte[ControlFrames.HEADER + 8];
-    private final HugePages.Keeper hugePages = new HugePages.Keeper();
+    private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning);
     private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final ChildCompilerOff compilerOff = ChildCompilerOff.locate();
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();
@@ -265,6 +265,14 @@ public final class Forker {
     /** Bytes a child forked now could allocate before it would need a GC (0 when unknown). */
     public long childAllocationRoom() {
         return edenHeadroom == null ? 0 : edenHeadroom.free();
+    }
+
+    private boolean aChildIsRunning() {
+        for (ChildInfo c : children.live()) {
+            ProcState st = ProcState.read(c.pid());
+            if (st != null && st.state() == 'R') return true;
+        }
+        return false;
     }
 
     /** Restores the huge pages that forks split, once forking pauses. */

@@ -28,14 +28,19 @@ public final class HugePages {
     static final long STEP_BYTES = 8L << 20;
     private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+");
 
-    /** What one pass did, for the log and the benchmark. */
-    public record Pass(int ranges, long collapsedBytes, long millis) {}
+    /** What one pass did, for the log and the benchmark; {@code yielded}: stopped early for running children. */
+    public record Pass(int ranges, long collapsedBytes, long millis, boolean yielded) {}
 
     /**
      * Collapses the mappings the JVM asked to be huge (the Java heap; see
      * {@link #hugeRangesTheJvmAskedFor}), 2 MiB-aligned parts only. Unpopulated 2 MiB ranges stay empty.
      */
     public static Pass collapse() {
+        return collapse(() -> false);
+    }
+
+    /** The same, stopping between steps as soon as {@code yieldNow} says so. */
+    static Pass collapse(java.util.function.BooleanSupplier yieldNow) {
         long t0 = System.nanoTime();
         int ranges = 0;
         long collapsed = 0;
@@ -49,6 +54,7 @@ public final class HugePages {
         for (long[] r : all) {
             ranges++;
             for (long at = r[0]; at < r[1]; at += STEP_BYTES) {
+                if (yieldNow.getAsBoolean()) return new Pass(ranges, collapsed, (System.nanoTime() - t0) / 1_000_000, true);
                 long len = Math.min(STEP_BYTES, r[1] - at);
                 int rc;
                 ForkGate.enter();
@@ -61,7 +67,7 @@ public final class HugePages {
                 if (rc == 0) collapsed += len;
             }
         }
-        return new Pass(ranges, collapsed, (System.nanoTime() - t0) / 1_000_000);
+        return new Pass(ranges, collapsed, (System.nanoTime() - t0) / 1_000_000, false);
     }
 
     /**
@@ -106,11 +112,18 @@ public final class HugePages {
     public static final class Keeper {
         static final long QUIET_MILLIS = 300;
         private final Object lock = new Object();
+        private final java.util.function.BooleanSupplier childrenRunning;
         private long lastFork;
         private boolean pending;
         private volatile Pass lastPass;
 
-        Keeper() {
+        /**
+         * childrenRunning: whether a child is on a CPU now. A collapse copies memory and burns a CPU
+         * the children of a pool need (2-CPU machine, Pool(2) of 4 x primes: 35 ms gaps between a
+         * worker's chunks and one chunk 30% slower while the kernel collapsed), so it waits for them.
+         */
+        Keeper(java.util.function.BooleanSupplier childrenRunning) {
+            this.childrenRunning = childrenRunning;
             Thread t = new Thread(this::loop, "jfork-huge-pages");
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
@@ -140,7 +153,9 @@ public final class HugePages {
                         }
                         pending = false;
                     }
-                    lastPass = collapse();
+                    Pass pass = childrenRunning.getAsBoolean() ? null : collapse(childrenRunning);
+                    if (pass != null) lastPass = pass;
+                    if (pass == null || pass.yielded()) touched(); // try again once they are done
                 } catch (InterruptedException e) {
                     return;
                 } catch (Throwable t) {
