@@ -210,8 +210,12 @@ public final class Kernel {
 
     /** After a failing cell, the cells already queued behind it are answered 'aborted' (stop_on_error). */
     private void abortQueuedCells(ZMQ.Socket channel) {
-        List<byte[]> frames;
-        while ((frames = receiveNow(channel)) != null) {
+        // Take what is queued now before answering any of it: a client that sends its next cell as
+        // soon as it reads the last 'aborted' reply must not see that cell aborted too.
+        List<List<byte[]>> queue = new java.util.ArrayList<>();
+        List<byte[]> next;
+        while ((next = receiveNow(channel)) != null) queue.add(next);
+        for (List<byte[]> frames : queue) {
             WireMessage queued = decodeOrLog(frames);
             if (queued == null) continue;
             if ("execute_request".equals(queued.type())) {
