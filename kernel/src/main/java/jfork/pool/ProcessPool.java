@@ -313,8 +313,10 @@ public final class ProcessPool extends JobWaiter {
                     job.abandon(e);
                     finish(job);
                 }
-                dispatch();
             }
+            // After all the forks, not after each: the workers start their first chunks together, and
+            // a busy first worker (its output, its results) does not slow the wait before the next fork.
+            dispatch();
         }
     }
 
