@@ -32,6 +32,8 @@ public final class Forker {
     public static final int DEFAULT_MAX_CHILDREN = 64;
     public static final long DEFAULT_START_TIMEOUT_MS = 1000;
     static final int MAX_ATTEMPTS = 3;
+    /** How often a child that has not written STARTED yet is looked at (see readFully). */
+    private static final int STUCK_CHECK_MS = 20;
     /** Forks given up by children that found a HotSpot mutex held, before they count as attempts. */
     private static final int MAX_MUTEX_RETRIES = 20;
     private static final String MUTEX_HELD = "found HotSpot's ";
@@ -150,8 +152,10 @@ public final class Forker {
                 ForkGate.open(gateClosed);
             }
             if (pid == 0) {
-                leaveIfVmMutexHeld(c[1], false);
+                // compilation off first: the mutex check loops, and a compile request it triggered
+                // would meet the compile queue's condition variable and its vanished waiter
                 if (compilerOff != null) compilerOff.apply(true);
+                leaveIfVmMutexHeld(c[1], false);
                 becomeChild(closeInChild, o[1], e[1], c[1], parent);
                 return 0;
             }
@@ -167,7 +171,7 @@ public final class Forker {
             }
             children.add(pid, parent, label);
             long tForked = System.nanoTime();
-            String failure = awaitStarted(c[0], startTimeoutMillis);
+            String failure = awaitStarted(pid, c[0], startTimeoutMillis);
             if (TIMING) System.err.printf("[jfork] fork phases ms: pipes %.2f, gate+idle %.2f, fork %.2f, started %.2f%n",
                     (tGate - tPipes) / 1e6, (tFork - tGate) / 1e6, (tForked - tFork) / 1e6, (System.nanoTime() - tForked) / 1e6);
             if (failure == null) {
@@ -325,15 +329,15 @@ public final class Forker {
      * Reads the child's first control record: STARTED (returns null), or the report of a child that
      * found a HotSpot mutex held; anything else, or nothing in time, is returned as the reason.
      */
-    private String awaitStarted(int fd, long timeoutMillis) {
+    private String awaitStarted(int pid, int fd, long timeoutMillis) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         byte[] header = new byte[ControlFrames.HEADER];
-        String failure = readFully(fd, header, deadline, timeoutMillis);
+        String failure = readFully(pid, fd, header, deadline, timeoutMillis);
         if (failure != null) return failure;
         if (Arrays.equals(header, STARTED_RECORD)) return null;
         if (header[0] != ControlFrames.VM_MUTEX_HELD) return "wrote a first control record that is not STARTED";
         byte[] payload = new byte[8];
-        failure = readFully(fd, payload, deadline, timeoutMillis);
+        failure = readFully(pid, fd, payload, deadline, timeoutMillis);
         if (failure != null) return failure;
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
         int index = b.getInt(), tid = b.getInt();
@@ -353,20 +357,36 @@ public final class Forker {
         }
     }
 
-    /** Fills buf from fd by the deadline; null on success, else why not. */
-    private static String readFully(int fd, byte[] buf, long deadline, long timeoutMillis) {
+    /**
+     * Fills buf from fd by the deadline; null on success, else why not. Checks the child every
+     * {@value #STUCK_CHECK_MS} ms meanwhile: before STARTED a child has nothing to wait for, so one
+     * found in an untimed futex wait with no CPU used, three times in a row, is stuck (a safepoint
+     * or a GC it waits for, a lock a vanished thread held) and is given up at once, not at the deadline.
+     */
+    private static String readFully(int pid, int fd, byte[] buf, long deadline, long timeoutMillis) {
         byte[] chunk = new byte[buf.length];
         int have = 0;
         int[] pfd = new int[2];
+        long start = System.nanoTime(), lastTicks = -1;
+        int stuckReadings = 0;
         while (have < buf.length) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0) return "wrote no STARTED record within " + timeoutMillis + " ms";
             pfd[0] = fd;
             pfd[1] = LibC.POLLIN;
-            int r = Native.libc().poll(pfd, 1, (int) Math.min(left, Integer.MAX_VALUE));
+            int r = Native.libc().poll(pfd, 1, (int) Math.min(left, STUCK_CHECK_MS));
             if (r < 0 && Native.posix().errno() == EINTR) continue;
             if (r < 0) return "poll on its control pipe failed: " + PosixException.describe(Native.posix().errno());
-            if (r == 0) continue;
+            if (r == 0) {
+                ProcState st = ProcState.read(pid);
+                boolean stuck = st != null && st.cpuTicks() == lastTicks && HangWatch.untimedFutexWaitAll(pid) != null;
+                lastTicks = st == null ? -1 : st.cpuTicks();
+                stuckReadings = stuck ? stuckReadings + 1 : 0;
+                if (stuckReadings >= 3) {
+                    return "wrote no STARTED record and was stuck after " + (System.nanoTime() - start) / 1_000_000 + " ms";
+                }
+                continue;
+            }
             int n = Native.posix().read(fd, chunk, buf.length - have);
             if (n == 0) return "ended before writing STARTED";
             if (n < 0) {

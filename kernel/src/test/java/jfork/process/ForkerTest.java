@@ -234,6 +234,32 @@ class ForkerTest {
     }
 
     @Test
+    void childStuckInAnUntimedWaitBeforeStartingIsGivenUpLongBeforeTheDeadline() {
+        forker.setStartTimeoutMillis(20_000);
+        Forker.beforeStartedForTests = () -> {
+            Object never = new Object();
+            synchronized (never) {
+                try {
+                    never.wait(); // an untimed futex wait, as a child waiting for a vanished thread
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try {
+            long t0 = System.nanoTime();
+            ForkFailedException e = assertThrows(ForkFailedException.class, () -> forker.fork("stuck", rec));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(e.getMessage().matches("fork \\[stuck\\] failed \\d+ times: pid \\d+ wrote no STARTED record and was "
+                    + "stuck after \\d+ ms \\(then killed by SIGKILL\\).*"), e.getMessage());
+            assertTrue(ms < 10_000, "three stuck children took " + ms + " ms, as long as the deadline");
+        } finally {
+            Forker.beforeStartedForTests = null;
+            forker.setStartTimeoutMillis(Forker.DEFAULT_START_TIMEOUT_MS);
+        }
+    }
+
+    @Test
     void childThatNeverStartsIsKilledAndRetriedThenForkFails() {
         forker.setStartTimeoutMillis(150);
         Forker.beforeStartedForTests = () -> { while (true) Thread.onSpinWait(); };
