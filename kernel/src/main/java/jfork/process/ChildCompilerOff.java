@@ -11,7 +11,9 @@ import java.nio.file.StandardOpenOption;
 import jnr.ffi.Pointer;
 
 /**
- * Switches JIT compilation requests off in a forked child, first thing after fork. A child has no
+ * Switches JIT compilation requests off in a forked child: in the parent for the instant of the
+ * fork ({@link #pauseForFork}), so that the child is born with them off, and again in the child
+ * first thing ({@link #apply}). A child has no
  * compiler thread, yet an interpreted method of the child that crosses its compile threshold
  * queues a compilation: under HotSpot's compile-queue lock, which another kernel thread may have
  * held at the instant of fork, and then with a broadcast on the condition variable the compiler
@@ -63,6 +65,25 @@ final class ChildCompilerOff {
     void apply(boolean inChild) {
         Pointer target = inChild ? flag : scratch;
         target.putInt(0, STOP_COMPILATION);
+    }
+
+    /**
+     * In the parent, for the instant of a fork: stops compilation requests, so that the child starts
+     * with them stopped and never runs a single bytecode with them on (one child crossed a compile
+     * threshold between fork() returning and {@link #apply}). Returns whether it did (the flag said
+     * "run"; when HotSpot stopped compilation itself, as with a full code cache, it is left alone).
+     * Parent threads whose methods cross a threshold meanwhile are simply not compiled this time,
+     * as with a full code cache: they ask again at their next threshold.
+     */
+    boolean pauseForFork() {
+        if (flag.getInt(0) != RUN_COMPILATION) return false;
+        flag.putInt(0, STOP_COMPILATION);
+        return true;
+    }
+
+    /** After the fork, in the parent: requests run again, unless something else changed the flag since. */
+    void resumeAfterFork() {
+        if (flag.getInt(0) == STOP_COMPILATION) flag.putInt(0, RUN_COMPILATION);
     }
 
     /** What the flag says in this process: 1 run, 0 stop. */

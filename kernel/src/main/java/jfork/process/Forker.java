@@ -147,7 +147,13 @@ public final class Forker {
                     awaitVmIdle(label);
                 }
                 tFork = System.nanoTime();
-                pid = Native.posix().fork();
+                boolean compilerPaused = compilerOff != null && compilerOff.pauseForFork();
+                try {
+                    pid = Native.posix().fork();
+                } finally {
+                    // in the parent (the child returns below, and keeps requests stopped)
+                    if (compilerPaused && Native.libc().getpid() == parent) compilerOff.resumeAfterFork();
+                }
             } finally {
                 ForkGate.open(gateClosed);
             }
