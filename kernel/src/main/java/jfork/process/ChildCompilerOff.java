@@ -68,7 +68,7 @@ final class ChildCompilerOff {
     }
 
     /**
-     * In the parent, for the instant of a fork: stops compilation requests, so that the child starts
+     * In the parent, for a fork (the wait for idle VM threads, then fork()): stops compilation requests, so that the child starts
      * with them stopped and never runs a single bytecode with them on (one child crossed a compile
      * threshold between fork() returning and {@link #apply}). Returns whether it did (the flag said
      * "run"; when HotSpot stopped compilation itself, as with a full code cache, it is left alone).

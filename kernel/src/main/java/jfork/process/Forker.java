@@ -80,6 +80,7 @@ public final class Forker {
     private volatile OutputPump pump;
     private final VmMutexes vmMutexes = VmMutexes.locate();
     private final VmThreadsIdle vmIdle = new VmThreadsIdle(vmMutexes);
+    private final IcStubs icStubs = IcStubs.locate(vmMutexes);
     /** Filled in by a child that finds a HotSpot mutex held: [type][length 8][mutex index][holder tid]. */
     private final byte[] mutexHeldRecord = new byte[ControlFrames.HEADER + 8];
     private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning);
@@ -138,6 +139,12 @@ public final class Forker {
             long tGate = System.nanoTime();
             long tFork;
             boolean gateClosed = ForkGate.close();
+            // Compilation requests stop before the wait for idle VM threads, not just for the fork:
+            // the JIT threads then finish what they compile and stay idle, instead of starting the
+            // next compilation (and taking CodeCache_lock to install it) right after the wait saw
+            // them idle; a child that patches compiled code first thing needs that lock (gdb:
+            // Runtime1::patch_code before STARTED). The child is born with requests stopped.
+            boolean compilerPaused = compilerOff != null && compilerOff.pauseForFork();
             try {
                 awaitVmIdle(label);
                 // Threads of the cell may have filled eden since the check before the loop: a
@@ -146,15 +153,17 @@ public final class Forker {
                     System.gc();
                     awaitVmIdle(label);
                 }
-                tFork = System.nanoTime();
-                boolean compilerPaused = compilerOff != null && compilerOff.pauseForFork();
-                try {
-                    pid = Native.posix().fork();
-                } finally {
-                    // in the parent (the child returns below, and keeps requests stopped)
-                    if (compilerPaused && Native.libc().getpid() == parent) compilerOff.resumeAfterFork();
+                // ...and a child that needs an inline-cache stub when the buffer is full waits for
+                // ever for the safepoint that would empty it (see IcStubs)
+                if (icStubs != null && icStubs.used() > 0) {
+                    icStubs.emptyWithASafepoint();
+                    awaitVmIdle(label);
                 }
+                tFork = System.nanoTime();
+                pid = Native.posix().fork();
             } finally {
+                // in the parent (the child returns below, and keeps requests stopped)
+                if (compilerPaused && Native.libc().getpid() == parent) compilerOff.resumeAfterFork();
                 ForkGate.open(gateClosed);
             }
             if (pid == 0) {

@@ -131,6 +131,11 @@ final class VmMutexes {
         return -1;
     }
 
+    /** Address of HotSpot's Mutex object index. */
+    long mutexAddress(int index) {
+        return mutexes[index].address();
+    }
+
     /** Address of the pthread mutex inside mutex index: what a thread locks to hold it. */
     long pthreadMutexAddress(int index) {
         return mutexes[index].address() + PTHREAD_LOCK;
