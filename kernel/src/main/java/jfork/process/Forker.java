@@ -34,9 +34,14 @@ public final class Forker {
     static final int MAX_ATTEMPTS = 3;
     /** How often a child that has not written STARTED yet is looked at (see readFully). */
     private static final int STUCK_CHECK_MS = 20;
-    /** Forks given up by children that found a HotSpot mutex held, before they count as attempts. */
-    private static final int MAX_MUTEX_RETRIES = 20;
+    /**
+     * Forks given up quickly (a child that found a HotSpot mutex held, or was seen stuck before
+     * STARTED) before they count as attempts: such a retry costs ~0.1 s, and the conditions behind
+     * it (GCs every ~80 ms in the stress test: a safepoint begun during fork()) can last a while.
+     */
+    private static final int MAX_QUICK_RETRIES = 20;
     private static final String MUTEX_HELD = "found HotSpot's ";
+    private static final String STUCK = "stuck after ";
     private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
     // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
     // (a fresh kernel, a fresh cell) the compiler can stay busy for seconds on a loaded machine, and
@@ -118,7 +123,7 @@ public final class Forker {
         if (alive >= maxChildren) throw new ForkRefusedException(alive, maxChildren);
         ensureChildHeadroom();
         StringBuilder why = new StringBuilder();
-        int mutexRetries = 0, failures = 0;
+        int quickRetries = 0, failures = 0;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             long tPipes = System.nanoTime();
             int[] o = pipe("stdout"), e = null, c = null;
@@ -147,16 +152,16 @@ public final class Forker {
             boolean compilerPaused = compilerOff != null && compilerOff.pauseForFork();
             try {
                 awaitVmIdle(label);
-                // Threads of the cell may have filled eden since the check before the loop: a
-                // child whose first allocation needs a GC waits for ever for the VM thread.
-                if (edenHeadroom != null && edenHeadroom.free() < EdenHeadroom.AT_FORK) {
-                    System.gc();
-                    awaitVmIdle(label);
-                }
-                // ...and a child that needs an inline-cache stub when the buffer is full waits for
-                // ever for the safepoint that would empty it (see IcStubs)
+                // A child that needs an inline-cache stub when the buffer is full waits for ever
+                // for the safepoint that would empty it (see IcStubs)...
                 if (icStubs != null && icStubs.used() > 0) {
                     icStubs.emptyWithASafepoint();
+                    awaitVmIdle(label);
+                }
+                // ...and one whose first allocation needs a GC waits for ever for the VM thread.
+                // Last, closest to the fork: threads of the cell may fill eden meanwhile.
+                if (edenHeadroom != null && edenHeadroom.free() < EdenHeadroom.AT_FORK) {
+                    System.gc();
                     awaitVmIdle(label);
                 }
                 tFork = System.nanoTime();
@@ -204,9 +209,8 @@ public final class Forker {
             closeFd(c[0]);
             retries++;
             failures++;
-            // Cheap (the child stops at once, no deadline passes) and no fault of the child's:
-            // such retries do not count as attempts, up to a bound.
-            if (mutexHeld && ++mutexRetries <= MAX_MUTEX_RETRIES) attempt--;
+            boolean quick = mutexHeld || failure.contains(STUCK);
+            if (quick && ++quickRetries <= MAX_QUICK_RETRIES) attempt--;
             boolean again = attempt < MAX_ATTEMPTS;
             String retry = "fork [" + label + "]: child " + pid + " " + failure + " (" + seen + "); killed it"
                     + (again ? ", forking again" : ", giving up");
@@ -398,7 +402,7 @@ public final class Forker {
                 lastTicks = st == null ? -1 : st.cpuTicks();
                 stuckReadings = stuck ? stuckReadings + 1 : 0;
                 if (stuckReadings >= 3) {
-                    return "wrote no STARTED record and was stuck after " + (System.nanoTime() - start) / 1_000_000 + " ms";
+                    return "wrote no STARTED record and was " + STUCK + (System.nanoTime() - start) / 1_000_000 + " ms";
                 }
                 continue;
             }
