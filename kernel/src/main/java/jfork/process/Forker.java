@@ -151,14 +151,12 @@ public final class Forker {
             // Runtime1::patch_code before STARTED). The child is born with requests stopped.
             boolean compilerPaused = compilerOff != null && compilerOff.pauseForFork();
             try {
-                awaitVmIdle(label);
                 // A child that needs an inline-cache stub when the buffer is full waits for ever
-                // for the safepoint that would empty it (see IcStubs)...
-                if (icStubs != null && icStubs.used() > 0) {
-                    icStubs.emptyWithASafepoint();
-                    awaitVmIdle(label);
-                }
-                // ...and one whose first allocation needs a GC waits for ever for the VM thread.
+                // for the safepoint that would empty it (see IcStubs). Before the idle wait, which
+                // then also covers the VM thread finishing that safepoint.
+                if (icStubs != null && icStubs.used() > IcStubs.USED_BEFORE_EMPTYING) icStubs.emptyWithASafepoint();
+                awaitVmIdle(label);
+                // A child whose first allocation needs a GC waits for ever for the VM thread.
                 // Last, closest to the fork: threads of the cell may fill eden meanwhile.
                 if (edenHeadroom != null && edenHeadroom.free() < EdenHeadroom.AT_FORK) {
                     System.gc();

@@ -13,8 +13,8 @@ import jnr.ffi.Pointer;
  * stub and none is left, it asks the VM thread for a safepoint to refill it, and waits for ever
  * (gdb: InlineCacheBuffer::refill_ic_stubs, VMThread::wait_until_executed; notebook 5, 3 of 15
  * fresh kernels). The buffer holds ~160 stubs and right after start-up 69 were already used. So
- * before a fork the kernel empties it when it is not empty, with the cheapest safepoint Java can
- * ask for (a one-frame thread dump of the forking thread: 55-90 us).
+ * before a fork the kernel empties it when it is more than a fifth full, with the cheapest
+ * safepoint Java can ask for (a one-frame thread dump of the forking thread: 55-90 us).
  *
  * <p>Found like {@link VmMutexes}: {@code InlineCacheBuffer::_buffer} through libjvm's symbol
  * table, a {@code StubQueue} whose layout (JDK 17) is checked where it is found: its mutex field
@@ -23,6 +23,12 @@ import jnr.ffi.Pointer;
 final class IcStubs {
     private static final String BUFFER = "_ZN17InlineCacheBuffer7_bufferE";
     private static final int NUMBER_OF_STUBS = 32, MUTEX = 40;
+    /**
+     * Emptied before a fork only above this many stubs in use (of ~160): a child then has room for
+     * at least ~120 call-site changes of its own, and most forks need no extra safepoint (each
+     * one, with the wait for the VM thread after it, added ~1.5 ms to a 4.6 ms fork).
+     */
+    static final int USED_BEFORE_EMPTYING = 32;
 
     private final Pointer queue;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
