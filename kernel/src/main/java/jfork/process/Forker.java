@@ -40,8 +40,15 @@ public final class Forker {
      * it (GCs every ~80 ms in the stress test: a safepoint begun during fork()) can last a while.
      */
     private static final int MAX_QUICK_RETRIES = 20;
-    private static final String MUTEX_HELD = "found HotSpot's ";
-    private static final String STUCK = "stuck after ";
+
+    /** Why a new child did not start; both kinds it reports itself or is seen in are cheap to retry. */
+    private record StartFailure(String reason, Kind kind) {
+        enum Kind { MUTEX_HELD, STUCK, OTHER }
+
+        static StartFailure other(String reason) { return new StartFailure(reason, Kind.OTHER); }
+
+        boolean quickToRetry() { return kind != Kind.OTHER; }
+    }
     private static final boolean TIMING = System.getenv("JFORK_TIMING") != null;
     // The JIT, GC and VM threads are idle within a few ms in steady state; after a burst of compiling
     // (a fresh kernel, a fresh cell) the compiler can stay busy for seconds on a loaded machine, and
@@ -189,7 +196,7 @@ public final class Forker {
             }
             children.add(pid, parent, label);
             long tForked = System.nanoTime();
-            String failure = awaitStarted(pid, c[0], startTimeoutMillis);
+            StartFailure failure = awaitStarted(pid, c[0], startTimeoutMillis);
             if (TIMING) System.err.printf("[jfork] fork phases ms: pipes %.2f, gate+idle %.2f, fork %.2f, started %.2f%n",
                     (tGate - tPipes) / 1e6, (tFork - tGate) / 1e6, (tForked - tFork) / 1e6, (System.nanoTime() - tForked) / 1e6);
             if (failure == null) {
@@ -197,8 +204,7 @@ public final class Forker {
                 hugePages.touched();
                 return pid;
             }
-            boolean mutexHeld = failure.startsWith(MUTEX_HELD);
-            String seen = mutexHeld ? "it stopped itself" : describeStuckChild(pid);
+            String seen = failure.kind() == StartFailure.Kind.MUTEX_HELD ? "it stopped itself" : describeStuckChild(pid);
             Native.posix().kill(pid, Signals.SIGKILL);
             ExitStatus st = children.waitpid(pid, 0).status();
             children.remove(pid);
@@ -207,17 +213,16 @@ public final class Forker {
             closeFd(c[0]);
             retries++;
             failures++;
-            boolean quick = mutexHeld || failure.contains(STUCK);
-            if (quick && ++quickRetries <= MAX_QUICK_RETRIES) attempt--;
+            if (failure.quickToRetry() && ++quickRetries <= MAX_QUICK_RETRIES) attempt--;
             boolean again = attempt < MAX_ATTEMPTS;
-            String retry = "fork [" + label + "]: child " + pid + " " + failure + " (" + seen + "); killed it"
+            String retry = "fork [" + label + "]: child " + pid + " " + failure.reason() + " (" + seen + "); killed it"
                     + (again ? ", forking again" : ", giving up");
             synchronized (recentRetries) {
                 if (recentRetries.size() == RECENT_RETRIES_KEPT) recentRetries.removeFirst();
                 recentRetries.addLast(retry);
             }
             jfork.Log.warn(retry);
-            why.append(why.length() == 0 ? "" : "; ").append("pid ").append(pid).append(' ').append(failure)
+            why.append(why.length() == 0 ? "" : "; ").append("pid ").append(pid).append(' ').append(failure.reason())
                     .append(" (then ").append(st).append(')');
         }
         throw new ForkFailedException("fork [" + label + "] failed " + failures + " times: " + why);
@@ -346,24 +351,25 @@ public final class Forker {
      * Reads the child's first control record: STARTED (returns null), or the report of a child that
      * found a HotSpot mutex held; anything else, or nothing in time, is returned as the reason.
      */
-    private String awaitStarted(int pid, int fd, long timeoutMillis) {
+    private StartFailure awaitStarted(int pid, int fd, long timeoutMillis) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         byte[] header = new byte[ControlFrames.HEADER];
-        String failure = readFully(pid, fd, header, deadline, timeoutMillis);
+        StartFailure failure = readFully(pid, fd, header, deadline, timeoutMillis);
         if (failure != null) return failure;
         if (Arrays.equals(header, STARTED_RECORD)) return null;
-        if (header[0] != ControlFrames.VM_MUTEX_HELD) return "wrote a first control record that is not STARTED";
+        if (header[0] != ControlFrames.VM_MUTEX_HELD) return StartFailure.other("wrote a first control record that is not STARTED");
         byte[] payload = new byte[8];
         failure = readFully(pid, fd, payload, deadline, timeoutMillis);
         if (failure != null) return failure;
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
         int index = b.getInt(), tid = b.getInt();
         if (index == vmMutexes.count()) {
-            return MUTEX_HELD + "safepoint in progress at the fork: the child's first safepoint poll would wait "
-                    + "for a VM thread it does not have";
+            return new StartFailure("found HotSpot's safepoint in progress at the fork: the child's first safepoint "
+                    + "poll would wait for a VM thread it does not have", StartFailure.Kind.MUTEX_HELD);
         }
         String holder = tid == 0 ? "" : " by thread '" + threadName(tid) + "' (tid " + tid + ")";
-        return MUTEX_HELD + vmMutexes.name(index) + " held" + holder + " at the fork: the child could never take it";
+        return new StartFailure("found HotSpot's " + vmMutexes.name(index) + " held" + holder
+                + " at the fork: the child could never take it", StartFailure.Kind.MUTEX_HELD);
     }
 
     private static String threadName(int tid) {
@@ -380,7 +386,7 @@ public final class Forker {
      * found in an untimed futex wait with no CPU used, three times in a row, is stuck (a safepoint
      * or a GC it waits for, a lock a vanished thread held) and is given up at once, not at the deadline.
      */
-    private static String readFully(int pid, int fd, byte[] buf, long deadline, long timeoutMillis) {
+    private static StartFailure readFully(int pid, int fd, byte[] buf, long deadline, long timeoutMillis) {
         byte[] chunk = new byte[buf.length];
         int have = 0;
         int[] pfd = new int[2];
@@ -388,27 +394,28 @@ public final class Forker {
         int stuckReadings = 0;
         while (have < buf.length) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left <= 0) return "wrote no STARTED record within " + timeoutMillis + " ms";
+            if (left <= 0) return StartFailure.other("wrote no STARTED record within " + timeoutMillis + " ms");
             pfd[0] = fd;
             pfd[1] = LibC.POLLIN;
             int r = Native.libc().poll(pfd, 1, (int) Math.min(left, STUCK_CHECK_MS));
             if (r < 0 && Native.posix().errno() == EINTR) continue;
-            if (r < 0) return "poll on its control pipe failed: " + PosixException.describe(Native.posix().errno());
+            if (r < 0) return StartFailure.other("poll on its control pipe failed: " + PosixException.describe(Native.posix().errno()));
             if (r == 0) {
                 ProcState st = ProcState.read(pid);
                 boolean stuck = st != null && st.cpuTicks() == lastTicks && HangWatch.untimedFutexWaitAll(pid) != null;
                 lastTicks = st == null ? -1 : st.cpuTicks();
                 stuckReadings = stuck ? stuckReadings + 1 : 0;
                 if (stuckReadings >= 3) {
-                    return "wrote no STARTED record and was " + STUCK + (System.nanoTime() - start) / 1_000_000 + " ms";
+                    return new StartFailure("wrote no STARTED record and was stuck after "
+                            + (System.nanoTime() - start) / 1_000_000 + " ms", StartFailure.Kind.STUCK);
                 }
                 continue;
             }
             int n = Native.posix().read(fd, chunk, buf.length - have);
-            if (n == 0) return "ended before writing STARTED";
+            if (n == 0) return StartFailure.other("ended before writing STARTED");
             if (n < 0) {
                 if (Native.posix().errno() == EINTR) continue;
-                return "control pipe read failed: " + PosixException.describe(Native.posix().errno());
+                return StartFailure.other("control pipe read failed: " + PosixException.describe(Native.posix().errno()));
             }
             System.arraycopy(chunk, 0, buf, have, n);
             have += n;
