@@ -95,7 +95,7 @@ public final class Forker {
     private final IcStubs icStubs = IcStubs.locate(vmMutexes);
     /** Filled in by a child that finds a HotSpot mutex held: [type][length 8][mutex index][holder tid]. */
     private final byte[] mutexHeldRecord = new byte[ControlFrames.HEADER + 8];
-    private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning);
+    private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning, vmIdle::release);
     private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final ChildCompilerOff compilerOff = ChildCompilerOff.locate();
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();

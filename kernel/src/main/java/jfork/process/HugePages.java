@@ -113,6 +113,7 @@ public final class HugePages {
         static final long QUIET_MILLIS = 300;
         private final Object lock = new Object();
         private final java.util.function.BooleanSupplier childrenRunning;
+        private final Runnable alsoWhenQuiet;
         private long lastFork;
         private boolean pending;
         private volatile Pass lastPass;
@@ -121,9 +122,11 @@ public final class HugePages {
          * childrenRunning: whether a child is on a CPU now. A collapse copies memory and burns a CPU
          * the children of a pool need (2-CPU machine, Pool(2) of 4 x primes: 35 ms gaps between a
          * worker's chunks and one chunk 30% slower while the kernel collapsed), so it waits for them.
+         * alsoWhenQuiet: other housekeeping of a pause in forking (whether or not children run).
          */
-        Keeper(java.util.function.BooleanSupplier childrenRunning) {
+        Keeper(java.util.function.BooleanSupplier childrenRunning, Runnable alsoWhenQuiet) {
             this.childrenRunning = childrenRunning;
+            this.alsoWhenQuiet = alsoWhenQuiet;
             Thread t = new Thread(this::loop, "jfork-huge-pages");
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
@@ -152,6 +155,12 @@ public final class HugePages {
                             lock.wait(QUIET_MILLIS - quietFor);
                         }
                         pending = false;
+                    }
+                    ForkGate.enter();
+                    try {
+                        alsoWhenQuiet.run();
+                    } finally {
+                        ForkGate.leave();
                     }
                     Pass pass = childrenRunning.getAsBoolean() ? null : collapse(childrenRunning);
                     if (pass != null) lastPass = pass;
