@@ -213,7 +213,16 @@ public final class JShellInterpreter implements Interpreter {
     private MimeBundle runJava(String code) throws JavaError {
         if (code.isBlank()) return null;
         JavaRunner.Value v = runner.run(code);
-        return v == null ? null : Renderers.render(v.object(), v.text());
+        if (v == null) return null;
+        MimeBundle shown = Renderers.render(v.object(), v.text());
+        if (v.variable() == null) return shown;
+        // JShell's name for the value ($N), which later cells may use; the frontend shows only the value.
+        // A copy: the value may be the user's own MimeBundle.
+        MimeBundle bundle = new MimeBundle();
+        bundle.data.putAll(shown.data);
+        bundle.metadata.putAll(shown.metadata);
+        bundle.metadata.put("jfork", Map.of("variable", v.variable()));
+        return bundle;
     }
 
     /** The one place magics are run: {expression} and $name in the arguments are expanded here for all of them. */

@@ -16,15 +16,19 @@ import java.util.List;
  * a {@link JavaError}. Remembers the snippets still to run, for a forked child that finishes the cell.
  */
 final class JavaRunner {
-    /** The value of a cell's last expression: the object and JShell's printed form. */
-    record Value(Object object, String text) {
+    /**
+     * The value of a cell's last expression: the object, JShell's printed form, and the {@code $N}
+     * variable that holds it (null if none).
+     */
+    record Value(Object object, String text, String variable) {
     }
 
     /**
      * A snippet compiled and loaded ahead of its turn, so that a forked child never has to run javac.
      * One source may hold several snippets ({@code int a = 1, b = 2;} is two), each with a doit to run in order.
      */
-    private record Prepared(List<java.lang.reflect.Method> doits, boolean expression, JavaError compileError) {
+    private record Prepared(List<java.lang.reflect.Method> doits, boolean expression, JavaError compileError,
+                            List<SnippetEvent> temps) {
     }
 
     private final java.util.Map<Snippets.Piece, Prepared> prepared = new java.util.IdentityHashMap<>();
@@ -32,6 +36,8 @@ final class JavaRunner {
     private final KernelExecutionControl control;
     private List<Snippets.Piece> pending = List.of();
     private int next;
+    private final TempVariables temps = new TempVariables();
+    private int depth;
 
     JavaRunner(JShell jshell, KernelExecutionControl control) {
         this.jshell = jshell;
@@ -40,13 +46,28 @@ final class JavaRunner {
 
     /** Runs every snippet of {@code code}; returns the last expression's value, or null. */
     Value run(String code) throws JavaError {
+        return run(code, true);
+    }
+
+    /**
+     * keepTemps: whether the {@code $N} values of the code stay reachable by name afterwards (see
+     * {@link TempVariables}); the outermost run restores and drops them, not one nested in a magic.
+     */
+    private Value run(String code, boolean keepTemps) throws JavaError {
         long t0 = System.nanoTime();
-        List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), code);
-        long t1 = System.nanoTime();
+        boolean outermost = depth++ == 0;
         try {
-            return runPieces(pieces);
+            if (outermost) temps.restoreNamedIn(jshell, code);
+            List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), code);
+            long t1 = System.nanoTime();
+            try {
+                return runPieces(pieces);
+            } finally {
+                if (TIMING) jfork.Log.warn(String.format("split %.2f ms, eval %.2f ms", (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6));
+            }
         } finally {
-            if (TIMING) jfork.Log.warn(String.format("split %.2f ms, eval %.2f ms", (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6));
+            depth--;
+            if (outermost) temps.cellEnded(jshell, keepTemps);
         }
     }
 
@@ -77,7 +98,7 @@ final class JavaRunner {
     String textOf(String expression) throws JavaError {
         java.util.Set<Snippet> before = jshell.snippets().collect(java.util.stream.Collectors.toSet());
         try {
-            Value v = run("java.util.Objects.toString((" + expression + "))");
+            Value v = run("java.util.Objects.toString((" + expression + "))", false);
             if (v == null) throw new JavaError("CompilationException", "not an expression", List.of("not an expression: " + expression));
             return (String) v.object();
         } finally {
@@ -114,7 +135,7 @@ final class JavaRunner {
                 if (e.status() == Snippet.Status.REJECTED) error = compileError(e.snippet(), p);
                 expression |= isExpression(e.snippet());
             }
-            prepared.put(p, new Prepared(doits, expression, error));
+            prepared.put(p, new Prepared(doits, expression, error, TempVariables.temps(events)));
         }
     }
 
@@ -159,13 +180,16 @@ final class JavaRunner {
         Object value = null;
         try {
             for (java.lang.reflect.Method doit : p.doits()) value = control.invokeRecorded(doit);
+            for (SnippetEvent e : p.temps()) temps.made(e, value);
         } catch (CellInterrupted e) {
             throw JavaError.interrupted();
         } catch (Throwable t) {
             if (t instanceof CellInterrupted) throw JavaError.interrupted();
             throw runtimeError(t);
         }
-        return p.expression() ? new Value(value, KernelExecutionControl.describe(value)) : null;
+        if (!p.expression()) return null;
+        String variable = p.temps().isEmpty() ? null : ((jdk.jshell.VarSnippet) p.temps().get(p.temps().size() - 1).snippet()).name();
+        return new Value(value, KernelExecutionControl.describe(value), variable);
     }
 
     private Value evalOne(Snippets.Piece piece) throws JavaError {
@@ -183,7 +207,11 @@ final class JavaRunner {
             if (e.status() == Snippet.Status.RECOVERABLE_DEFINED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
                 warnUnresolved(s);
             }
-            if (isExpression(s) && e.value() != null) value = new Value(control.lastValue(), e.value());
+            if (isExpression(s) && e.value() != null) {
+                String variable = s instanceof jdk.jshell.VarSnippet v ? v.name() : null;
+                value = new Value(control.lastValue(), e.value(), variable);
+            }
+            temps.made(e, control.lastValue());
         }
         return value;
     }

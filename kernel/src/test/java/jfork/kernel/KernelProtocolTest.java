@@ -65,6 +65,49 @@ class KernelProtocolTest {
         assertEquals("42", r.result());
     }
 
+    /** The $N name JShell gave a cell's value, from the execute_result's metadata. */
+    private static String variableOf(TestClient.Execution r) {
+        var results = r.of("execute_result");
+        assertEquals(1, results.size(), () -> r.iopub().toString());
+        return results.get(0).content().getAsJsonObject("metadata").getAsJsonObject("jfork").get("variable").getAsString();
+    }
+
+    @Test
+    void aCellValueStaysUsableAsItsDollarVariableInLaterCells() {
+        var list = client.execute("new ArrayList<>(List.of(3, 1, 2))");
+        String listVar = variableOf(list);
+        assertTrue(listVar.matches("\\$\\d+"), listVar);
+        var number = client.execute("6 * 7");
+        String numberVar = variableOf(number);
+        assertNotEquals(listVar, numberVar);
+        client.execute("int unrelated = 1;");
+        // the same objects and types as in JShell: a List<Integer> to sort, an int to add to
+        var sorted = client.execute(listVar + ".sort(null); " + listVar);
+        assertEquals("ok", sorted.status(), () -> sorted.reply().toString());
+        assertEquals("[1, 2, 3]", sorted.result());
+        var sum = client.execute(numberVar + " + 1");
+        assertEquals("43", sum.result(), () -> sum.reply().toString());
+        var again = client.execute(numberVar + " = " + numberVar + " * 2; " + numberVar);
+        assertEquals("84", again.result(), () -> again.reply().toString());
+        // a declaration of the same name by the user replaces it, as in JShell
+        String tenVar = variableOf(client.execute("5 + 5"));
+        client.execute("String " + tenVar + " = \"mine\";");
+        assertEquals("\"mine\"", client.execute(tenVar).result());
+        // a name that never held a value is JShell's usual compile error
+        var unknown = client.execute("$999999 + 1");
+        assertEquals("error", unknown.status());
+        assertTrue(unknown.reply().content().get("evalue").getAsString().contains("cannot find symbol"),
+                () -> unknown.reply().toString());
+    }
+
+    @Test
+    void aValueOfAnAnonymousClassKeepsItsDollarVariable() {
+        var r = client.execute("new Object() { public String toString() { return \"anon\"; } }");
+        assertEquals("anon", r.result());
+        var again = client.execute(variableOf(r) + ".toString()");
+        assertEquals("\"anon\"", again.result(), () -> again.reply().toString());
+    }
+
     @Test
     void errorsCarryNameValueAndTraceback() {
         var r = client.execute("throw new IllegalStateException(\"boom\");");
