@@ -1,6 +1,7 @@
 // The floor for jfork's trivial-cell latency: raw JShell.eval("1+1") in a warm JVM, no kernel,
 // no ZeroMQ. Local execution engine (snippets run in this JVM), as the kernel uses.
-// Run: java bench/JShellFloor.java [warmup] [evals]      (single-file source launch)
+// Run: java bench/JShellFloor.java [warmup] [evals] [drop]      (single-file source launch)
+// drop: each eval is followed by dropping its $N snippet, as the kernel does after each cell (timed too).
 // Prints one line: FLOOR warmup=<n> evals=<n> p50_ms=<x> p95_ms=<x> min_ms=<x> max_ms=<x> java=<version>
 import java.util.Arrays;
 import java.util.List;
@@ -12,14 +13,18 @@ public class JShellFloor {
     public static void main(String[] args) {
         int warmup = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int evals = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        boolean drop = args.length > 2 && args[2].equals("drop");
         try (JShell js = JShell.builder().executionEngine("local").build()) {
             for (int i = 0; i < warmup; i++) {
-                check(js.eval("1+1"));
+                List<SnippetEvent> ev = js.eval("1+1");
+                check(ev);
+                if (drop) js.drop(ev.get(0).snippet());
             }
             double[] ms = new double[evals];
             for (int i = 0; i < evals; i++) {
                 long t0 = System.nanoTime();
                 List<SnippetEvent> ev = js.eval("1+1");
+                if (drop) js.drop(ev.get(0).snippet());
                 ms[i] = (System.nanoTime() - t0) / 1e6;
                 check(ev);
             }

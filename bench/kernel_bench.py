@@ -399,8 +399,10 @@ def measure_session(name, args, runtime_dir, log_dir, res):
     return k.pids
 
 
-def measure_floor(java, flags, args):
+def measure_floor(java, flags, args, drop=False):
     cmd = [java] + flags + [os.path.join(BENCH_DIR, "JShellFloor.java"), str(args.floor_warmup), str(args.cells)]
+    if drop:
+        cmd.append("drop")
     log("JShell floor: " + " ".join(cmd))
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.floor_timeout)
@@ -526,10 +528,10 @@ def main():
                 log("%s session FAILED: %s" % (name, e))
         floor = {}
         if java and "jfork" in specs and not args.no_floor:
-            for label, flags in (("plain", []), ("kernel", [f for f in jflags if not f.startswith("--add-opens")
-                                                            and "jdk.jshell/" not in f])):
+            kflags = [f for f in jflags if not f.startswith("--add-opens") and "jdk.jshell/" not in f]
+            for label, flags, drop in (("plain", [], False), ("kernel", kflags, False), ("drop", kflags, True)):
                 try:
-                    floor[label] = measure_floor(java, flags, args)
+                    floor[label] = measure_floor(java, flags, args, drop)
                     log("JShell floor (%s JVM): p50 %.2f ms, p95 %.2f ms" % (label, *floor[label]))
                 except BenchError as e:
                     floor["err_" + label] = str(e)
@@ -554,11 +556,13 @@ def main():
     rows.append(("`1+1` execute→idle p50 (%d cells after %d warm-up)" % (args.cells, args.warmup),
                  cell(jf, "p50", "ms", jf.get("p50", 1e9) <= 25), cell(py, "p50", "ms"), "≤ 25 ms"))
     rows.append(("`1+1` execute→idle p95", cell(jf, "p95", "ms"), cell(py, "p95", "ms"), "—"))
-    for label, desc in (("plain", "plain JVM"), ("kernel", "kernel's JVM flags")):
+    for label, desc in (("plain", "plain JVM"), ("kernel", "kernel's JVM flags"),
+                        ("drop", "kernel's JVM flags, each `$N` dropped after its evaluation as jfork does")):
         if label in floor:
             rows.append(("Raw `JShell.eval(\"1+1\")` p50 / p95, %s (%d evals after %d)" % (desc, args.cells, args.floor_warmup),
                          "%.1f ms / %.1f ms" % floor[label], "n/a", "—"))
-    for label, desc in (("plain", "plain JVM"), ("kernel", "same flags")):
+    for label, desc in (("plain", "plain JVM"), ("kernel", "same flags"),
+                        ("drop", "same flags, `$N` dropped: the kernel's machinery alone")):
         if label in floor and "p50" in jf:
             over = jf["p50"] - floor[label][0]
             rows.append(("jfork p50 overhead over raw JShell p50 (%s)" % desc,

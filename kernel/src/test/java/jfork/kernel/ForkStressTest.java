@@ -74,7 +74,7 @@ class ForkStressTest extends KernelPerClass {
                 return "STRESS n=" + n + " completed=" + completed + " notNormal=" + notNormal + " forkFailed=" + forkFailed
                         + " medianNs=" + sorted[n / 2] + " p90Ns=" + sorted[(int) (n * 0.9)] + " maxNs=" + sorted[n - 1]
                         + " totalNs=" + (System.nanoTime() - tAll) + " gcs=" + (gc1 - gc0) + " allocatedMB=" + (allocated.get() >> 20)
-                        + " retries=" + (jfork.process.Forker.get().retries() - retries0) + "\\nBAD" + bad;
+                        + " retries=" + (jfork.process.Forker.get().retries() - retries0) + "\\nNOT NORMAL:" + (bad.length() == 0 ? " none" : bad);
             }""";
 
     @Test
@@ -88,7 +88,7 @@ class ForkStressTest extends KernelPerClass {
         assertTrue(m.find(), () -> r.stdout() + r.stderr());
         Map<String, Long> s = new HashMap<>();
         for (String kv : m.group(1).trim().split(" ")) s.put(kv.split("=")[0], Long.parseLong(kv.split("=")[1]));
-        String bad = r.stdout().lines().filter(l -> l.startsWith("BAD")).findFirst().orElse("BAD");
+        String bad = r.stdout().lines().filter(l -> l.startsWith("NOT NORMAL:")).findFirst().orElse("NOT NORMAL: (line missing)");
         long hungReported = Pattern.compile("child \\d+ hung \\(").matcher(r.stderr()).results().count();
         String summary = String.format("%s in %.1f s (median %.2f ms, p90 %.2f ms, max %.1f ms; %d GCs; %d retries); "
                         + "hung reported: %d; %s", m.group(1), seconds, s.get("medianNs") / 1e6, s.get("p90Ns") / 1e6,
