@@ -103,7 +103,10 @@ final class JavaRunner {
             return (String) v.object();
         } finally {
             jshell.snippets().filter(s -> !before.contains(s) && jshell.status(s) == Snippet.Status.VALID
-                    && s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND).toList().forEach(jshell::drop);
+                    && s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND).toList().forEach(s -> {
+                jshell.drop(s);
+                DroppedClassFiles.forget(jshell, s);
+            });
         }
     }
 

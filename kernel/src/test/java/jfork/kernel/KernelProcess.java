@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** A real jfork kernel JVM started from the test classpath with its own connection file. */
 final class KernelProcess implements AutoCloseable {
     static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms300m", "-Xmx1g", "-Xmn256m",
-            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData");
+            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED");
 
     final Process process;
     final Path connectionFile;

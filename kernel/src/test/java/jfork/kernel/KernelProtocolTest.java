@@ -101,6 +101,18 @@ class KernelProtocolTest {
     }
 
     @Test
+    void aDroppedValueWhoseExpressionMadeAClassStaysUsable() {
+        // the anonymous class is nested in the $N snippet's class, whose class file the compiler forgets
+        var r = client.execute("List.of(new Object() { public String toString() { return \"inner\"; } }).get(0).toString()");
+        assertEquals("\"inner\"", r.result());
+        client.execute("1 + 1");
+        var again = client.execute(variableOf(r) + ".length()");
+        assertEquals("5", again.result(), () -> again.reply().toString());
+        var later = client.execute("String inner = " + variableOf(r) + "; inner + \"!\"");
+        assertEquals("\"inner!\"", later.result(), () -> later.reply().toString());
+    }
+
+    @Test
     void aValueOfAnAnonymousClassKeepsItsDollarVariable() {
         var r = client.execute("new Object() { public String toString() { return \"anon\"; } }");
         assertEquals("anon", r.result());
