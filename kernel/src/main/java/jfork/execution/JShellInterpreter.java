@@ -85,7 +85,7 @@ public final class JShellInterpreter implements Interpreter {
             runner.run("int $warmUp = 1 + 1;"); // first compile loads javac: do it before the first cell
             jdk.jshell.Snippet warmUp = jshell.snippets().filter(s -> s.source().contains("$warmUp")).findFirst().orElseThrow();
             jshell.drop(warmUp);
-            DroppedClassFiles.forget(jshell, warmUp);
+            UnneededClassFiles.forget(jshell, warmUp);
             long t3 = System.nanoTime();
             Log.warn(String.format("JShell built in %d ms, imports %d ms, first compile %d ms",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000));

@@ -105,7 +105,7 @@ final class JavaRunner {
             jshell.snippets().filter(s -> !before.contains(s) && jshell.status(s) == Snippet.Status.VALID
                     && s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND).toList().forEach(s -> {
                 jshell.drop(s);
-                DroppedClassFiles.forget(jshell, s);
+                UnneededClassFiles.forget(jshell, s);
             });
         }
     }
@@ -200,6 +200,7 @@ final class JavaRunner {
         Prepared ahead = prepared.remove(piece);
         if (ahead != null) return runPrepared(ahead);
         List<SnippetEvent> events = jshell.eval(piece.source());
+        forgetRunOnceClassFiles(events);
         if (Interrupts.requested()) throw JavaError.interrupted();
         Value value = null;
         for (SnippetEvent e : events) {
@@ -217,6 +218,20 @@ final class JavaRunner {
             temps.made(e, control.lastValue());
         }
         return value;
+    }
+
+    /**
+     * Statements and plain expressions run once: JShell never imports them into a later snippet nor
+     * compiles them again, so the compiler need not keep their class files (see {@link UnneededClassFiles}).
+     */
+    private void forgetRunOnceClassFiles(List<SnippetEvent> events) {
+        for (SnippetEvent e : events) {
+            Snippet.Kind kind = e.snippet().kind();
+            if (e.causeSnippet() == null && e.status() != Snippet.Status.REJECTED
+                    && (kind == Snippet.Kind.STATEMENT || kind == Snippet.Kind.EXPRESSION)) {
+                UnneededClassFiles.forget(jshell, e.snippet());
+            }
+        }
     }
 
     private static boolean isExpression(Snippet s) {

@@ -74,7 +74,7 @@ public final class TempVariables {
                 jfork.Log.warn("could not drop " + v.name() + ": " + e);
                 continue;
             }
-            DroppedClassFiles.forget(jshell, v);
+            UnneededClassFiles.forget(jshell, v);
             if (keep) {
                 synchronized (KEPT) {
                     KEPT.put(v.name(), new Kept(v.typeName(), m.value()));

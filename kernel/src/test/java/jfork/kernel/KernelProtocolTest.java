@@ -113,6 +113,18 @@ class KernelProtocolTest {
     }
 
     @Test
+    void declarationsStayUsableAfterStatementsThatRanOnce() {
+        // statements' class files are forgotten by the compiler once run; what they changed is not
+        client.execute("int runs = 0; String note() { return \"runs=\" + runs; }");
+        for (int i = 0; i < 3; i++) client.execute("runs++;");
+        client.execute("for (int i = 0; i < 2; i++) { class Step { int n = 1; } runs += new Step().n; }");
+        client.execute("runs");
+        assertEquals("\"runs=5\"", client.execute("note()").result());
+        var redefined = client.execute("String note() { return \"now \" + runs; } note()");
+        assertEquals("\"now 5\"", redefined.result(), () -> redefined.reply().toString());
+    }
+
+    @Test
     void aValueOfAnAnonymousClassKeepsItsDollarVariable() {
         var r = client.execute("new Object() { public String toString() { return \"anon\"; } }");
         assertEquals("anon", r.result());

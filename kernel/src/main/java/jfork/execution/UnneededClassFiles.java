@@ -8,39 +8,45 @@ import java.lang.reflect.Method;
 import java.util.Map;
 
 /**
- * Forgets the class files JShell's compiler keeps for snippets the kernel has dropped.
+ * Forgets the class files JShell's compiler keeps for snippets no later compilation refers to:
+ * those the kernel has dropped, and statements and plain expressions, which run once.
  * JShell keeps every class it ever compiled in its in-memory file manager, never removed, and
  * every javac task (three or four per evaluation) lists them all: javac enters each one as a
  * class symbol and JShell purges them again afterwards. So every evaluation got slower with the
- * number of snippets evaluated before it, dropped ones included: in a JShell with the kernel's
+ * number of snippets evaluated before it, dropped and run-once ones included: in a JShell with the kernel's
  * imports and class path, each {@code $N} dropped after its evaluation, {@code 1+1} took 8-11 ms
  * (thread CPU, median) over evaluations 20-220 and 13-18 ms over 1,000-1,600; with the dropped
  * snippets' class files forgotten too, 5-8 ms and 5-6 ms (JDK 17, the kernel's JVM flags,
- * 2026-12-04). No live snippet is compiled against a dropped one (JShell imports only live
- * declarations into a compilation), so its class file is never read again; the class stays
- * loaded in the kernel, where its values live.
+ * 2026-12-04). JShell imports only live declarations into a compilation, and recompiles only
+ * declarations, so those class files are never read again; the classes stay loaded in the
+ * kernel, where their values live.
  * <p>
  * The class files are a private field of JShell's file manager: this needs
  * {@code --add-opens jdk.jshell/jdk.jshell=ALL-UNNAMED} (the kernelspec has it). Without it, or
  * on a JDK whose JShell is laid out differently, it does nothing and says so once in the log.
  */
-final class DroppedClassFiles {
+final class UnneededClassFiles {
     private static Method classFullName;
     private static Field taskFactory;
     private static Field fileManager;
     private static Field classObjects;
     private static boolean unavailable;
 
-    /** After {@code jshell.drop(snippet)}: removes the snippet's class file (and its nested classes') from the compiler's view. */
-    static synchronized void forget(JShell jshell, Snippet dropped) {
+    /** Removes the snippet's class file (and its nested classes') from the compiler's view. */
+    static synchronized void forget(JShell jshell, Snippet snippet) {
         if (unavailable) return;
         try {
             Map<String, ?> classes = classObjects(jshell);
-            String name = (String) classFullName.invoke(dropped);
+            String name;
+            try {
+                name = (String) classFullName.invoke(snippet);
+            } catch (java.lang.reflect.InvocationTargetException notCompiled) {
+                return; // a snippet JShell never wrapped in a class has no class file
+            }
             classes.keySet().removeIf(k -> k.equals(name) || k.startsWith(name + "$"));
         } catch (ReflectiveOperationException | RuntimeException e) {
             unavailable = true;
-            jfork.Log.warn("cannot forget the class files of dropped snippets (each evaluation will get slower"
+            jfork.Log.warn("cannot forget the class files of spent snippets (each evaluation will get slower"
                     + " with the session's length): " + e);
         }
     }
@@ -62,6 +68,6 @@ final class DroppedClassFiles {
         return (Map<String, ?>) classObjects.get(fileManager.get(taskFactory.get(jshell)));
     }
 
-    private DroppedClassFiles() {
+    private UnneededClassFiles() {
     }
 }
