@@ -14,6 +14,7 @@ final class ExecutionThread {
     private volatile java.util.function.Consumer<Throwable> afterEachTask = failure -> { };
     /** What the task running now threw (only this thread reads or writes it). */
     private Throwable taskFailure;
+    private volatile Runnable beforeNextTask;
 
     ExecutionThread() {
         thread = new Thread(this::loop, "jfork-exec");
@@ -28,6 +29,15 @@ final class ExecutionThread {
      */
     void afterEachTask(java.util.function.Consumer<Throwable> hook) {
         this.afterEachTask = hook;
+    }
+
+    /**
+     * Runs {@code work} on this thread right before its next task, without waiting for it (a later
+     * call replaces one not yet run): cheaper than {@link #call} for state the next task needs,
+     * a thread hand-off each way saved.
+     */
+    void beforeNextTask(Runnable work) {
+        beforeNextTask = work;
     }
 
     boolean isCurrent() {
@@ -75,6 +85,11 @@ final class ExecutionThread {
                 continue; // an interrupt that arrived after the cell ended
             }
             taskFailure = null;
+            Runnable first = beforeNextTask;
+            if (first != null) {
+                beforeNextTask = null;
+                first.run();
+            }
             task.run();
             Thread.interrupted();
             afterEachTask.accept(taskFailure);

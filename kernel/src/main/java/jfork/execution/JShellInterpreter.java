@@ -146,14 +146,9 @@ public final class JShellInterpreter implements Interpreter {
         Interrupts.clear();
         processes.beginCell(request.executionCount());
         output.enterCell(request.cell());
-        try {
-            thread.call(() -> {
-                output.enterCell(request.cell());
-                return null;
-            });
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        // the execution thread's output (and that of threads it starts) goes to this cell; set when it
+        // next runs something, which is always within this cell
+        thread.beforeNextTask(() -> output.setThreadCell(request.cell()));
         List<Map<String, Object>> payloads = new ArrayList<>();
         try {
             MimeBundle result = runCell(request.code(), payloads);

@@ -165,6 +165,20 @@ class KernelProtocolTest {
     }
 
     @Test
+    void aThreadStartedAfterCellsThatRanNothingWritesToItsOwnCell() {
+        // cells that run no code on the execution thread leave it tagged for an earlier cell until it runs again
+        client.execute("class RunsNothing {}");
+        client.execute("int[] unused;");
+        var r = client.execute("new Thread(() -> { try { Thread.sleep(300); } catch (InterruptedException e) {} "
+                + "System.out.println(\"own cell\"); }).start(); System.out.println(\"now\");");
+        assertEquals("now\n", r.stdout());
+        String id = r.reply().parentId();
+        List<TestClient.Msg> later = client.drainIopub(1500);
+        assertTrue(later.stream().anyMatch(m -> m.type().equals("stream")
+                && m.content().get("text").getAsString().contains("own cell") && m.parentId().equals(id)), later.toString());
+    }
+
+    @Test
     void silentCellsBroadcastNothingAndStoreHistoryFalseKeepsTheCount() {
         var before = client.execute("1");
         int count = before.reply().content().get("execution_count").getAsInt();
