@@ -153,15 +153,23 @@ class KernelProtocolTest {
         assertTrue(r.of("stream").size() < 100, "batched: " + r.of("stream").size() + " messages");
     }
 
-    @Test
-    void outputOfAThreadReachesTheFrontendAfterItsCellEnded() {
+    /**
+     * Runs a cell that starts a thread printing {@code line} 300 ms later, then {@code rest}; checks the
+     * line reaches the frontend, after the cell ended, as output of that cell. Returns the cell's execution.
+     */
+    private static TestClient.Execution lateLineReachesItsCell(String line, String rest) {
         var r = client.execute("new Thread(() -> { try { Thread.sleep(300); } catch (InterruptedException e) {} "
-                + "System.out.println(\"late line\"); }).start();");
-        assertEquals("ok", r.status());
+                + "System.out.println(\"" + line + "\"); }).start();" + rest);
         String id = r.reply().parentId();
         List<TestClient.Msg> later = client.drainIopub(1500);
         assertTrue(later.stream().anyMatch(m -> m.type().equals("stream")
-                && m.content().get("text").getAsString().contains("late line") && m.parentId().equals(id)), later.toString());
+                && m.content().get("text").getAsString().contains(line) && m.parentId().equals(id)), later.toString());
+        return r;
+    }
+
+    @Test
+    void outputOfAThreadReachesTheFrontendAfterItsCellEnded() {
+        assertEquals("ok", lateLineReachesItsCell("late line", "").status());
     }
 
     @Test
@@ -169,13 +177,7 @@ class KernelProtocolTest {
         // cells that run no code on the execution thread leave it tagged for an earlier cell until it runs again
         client.execute("class RunsNothing {}");
         client.execute("int[] unused;");
-        var r = client.execute("new Thread(() -> { try { Thread.sleep(300); } catch (InterruptedException e) {} "
-                + "System.out.println(\"own cell\"); }).start(); System.out.println(\"now\");");
-        assertEquals("now\n", r.stdout());
-        String id = r.reply().parentId();
-        List<TestClient.Msg> later = client.drainIopub(1500);
-        assertTrue(later.stream().anyMatch(m -> m.type().equals("stream")
-                && m.content().get("text").getAsString().contains("own cell") && m.parentId().equals(id)), later.toString());
+        assertEquals("now\n", lateLineReachesItsCell("own cell", " System.out.println(\"now\");").stdout());
     }
 
     @Test
