@@ -15,15 +15,21 @@ public final class Children {
     static final int ECHILD = 10, EINTR = 4, ESRCH = 3;
 
     private final ConcurrentHashMap<Integer, ChildInfo> table = new ConcurrentHashMap<>();
+    /** The entries of table not yet reaped: every fork reaps and counts these, not every child ever. */
+    private final ConcurrentHashMap<Integer, ChildInfo> unreaped = new ConcurrentHashMap<>();
     private volatile Consumer<ChildInfo> onReaped = c -> {};
 
     ChildInfo add(int pid, int parentPid, String label) {
         ChildInfo info = new ChildInfo(pid, parentPid, label);
         table.put(pid, info); // a reused pid replaces the old, reaped entry
+        unreaped.put(pid, info);
         return info;
     }
 
-    void remove(int pid) { table.remove(pid); }
+    void remove(int pid) {
+        table.remove(pid);
+        unreaped.remove(pid);
+    }
 
     /** Called (on whichever thread reaped) when a child's end is recorded. */
     public void onReaped(Consumer<ChildInfo> listener) { this.onReaped = listener == null ? c -> {} : listener; }
@@ -33,7 +39,7 @@ public final class Children {
     /** Snapshot of children not yet reaped (running or stopped). */
     public List<ChildInfo> live() {
         List<ChildInfo> out = new ArrayList<>();
-        for (ChildInfo c : table.values()) if (!c.reaped()) out.add(c);
+        for (ChildInfo c : unreaped.values()) if (!c.reaped()) out.add(c);
         out.sort((a, b) -> a.started().compareTo(b.started()));
         return out;
     }
@@ -43,7 +49,7 @@ public final class Children {
 
     public int liveCount() {
         int n = 0;
-        for (ChildInfo c : table.values()) if (!c.reaped()) n++;
+        for (ChildInfo c : unreaped.values()) if (!c.reaped()) n++;
         return n;
     }
 
@@ -114,7 +120,7 @@ public final class Children {
 
     /** Reaps every child that has ended, without blocking; keeps zombies from staying. */
     public void reapExited() {
-        for (ChildInfo c : table.values()) reapIfEnded(c);
+        for (ChildInfo c : unreaped.values()) reapIfEnded(c);
     }
 
     private void reapIfEnded(ChildInfo c) {
@@ -129,6 +135,7 @@ public final class Children {
 
     private void record(ChildInfo c, ExitStatus s) {
         if (c.record(s)) {
+            unreaped.remove(c.pid(), c);
             try {
                 onReaped.accept(c);
             } catch (RuntimeException e) {

@@ -110,6 +110,7 @@ public final class Forker {
     private Forker() {
         pump = new OutputPump(() -> children.reapExited());
         warmUp();
+        vmIdle.prepare(); // in the background at start-up (the preload thread), not in the first fork
     }
 
     // ---------------------------------------------------------------- parent side

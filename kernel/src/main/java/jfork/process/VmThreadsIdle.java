@@ -29,6 +29,7 @@ final class VmThreadsIdle {
             "Notification Th"};
 
     private static final int O_RDONLY_CLOEXEC = 0x80000;
+    private static final int STATE_PREFIX = 40;
     private final byte[] buf = new byte[512];
     private int knownTaskCount = -1;
     // The threads' stat files stay open between forks of a burst and are read with pread: opening
@@ -38,6 +39,12 @@ final class VmThreadsIdle {
     private int[] otherStatFds = new int[0];
     private int selfStatFd = -1;
     private int openedBy = -1;
+    private boolean warmedUp;
+    /** The thread the lists were made for: they leave it out, so another thread must make its own. */
+    private Thread scannedBy;
+    private List<Integer> watchedTids = List.of();
+    // Past C1's thresholds (200 calls, or 100 with loops) for every method of a reading.
+    private static final int WARM_UP_READINGS = 128;
     // Application threads (ZeroMQ's, JShell's, a cell's) are waited for only this long when forks
     // come in a row: a cell's busy worker threads would otherwise slow every fork of a loop.
     private static final long OTHERS_MAX_NANOS = 10_000_000L;
@@ -46,6 +53,10 @@ final class VmThreadsIdle {
     // SystemDictionary_lock; 0 of 25 at 200 ms.
     private static final long OTHERS_MAX_FIRST_NANOS = 200_000_000L;
     private static final long PAUSE_NANOS = 1_000_000_000L;
+    // The spacing the two idle readings had when a reading took ~0.25 ms (interpreted, whole stat
+    // lines), with which the 2,000-fork stress ran clean; a compiled reading of 40 bytes takes ~0.09 ms.
+    private static final long READING_GAP_NANOS = 250_000L;
+    private static final long BUSY_PAUSE_NANOS = 100_000L;
     private long lastAwaitEnd;
     private final VmMutexes mutexes;
     private int lastHeld = -1;
@@ -53,6 +64,30 @@ final class VmThreadsIdle {
     /** mutexes: also wait until none of HotSpot's is held (null: threads only). */
     VmThreadsIdle(VmMutexes mutexes) {
         this.mutexes = mutexes;
+    }
+
+    /**
+     * Before the fork's pause of compilation requests: opens the threads' stat files if needed and,
+     * once per process, runs the readings enough times for the JIT to compile them. Called only
+     * inside that pause, they would never be compiled (every compile request they made would fall
+     * in it) and interpreted they cost ~0.4 ms of every fork.
+     */
+    synchronized void prepare() {
+        refreshIfThreadsChanged();
+        if (warmedUp) return; // compiled code is inherited: a forked child needs no warm-up of its own
+        warmedUp = true;
+        for (int i = 0; i < WARM_UP_READINGS; i++) {
+            allIdle(vmStatFds);
+            allIdle(otherStatFds);
+            noMutexHeld();
+            threadCount();
+        }
+        release(); // the stat files are opened again by the fork thread, when it forks
+    }
+
+    /** The threads the last await() or prepare() looked at (their tids), for tests. */
+    synchronized List<Integer> watchedTids() {
+        return watchedTids;
     }
 
     /** Returns true when they were all idle at once, false when maxNanos passed first. */
@@ -70,15 +105,16 @@ final class VmThreadsIdle {
     private boolean awaitIdle(long start, long othersMax, long maxNanos) {
         int idleReadings = 0;
         while (true) {
+            long readingStart = System.nanoTime();
             boolean idle = allIdle(vmStatFds) && noMutexHeld()
                     && (System.nanoTime() - start >= othersMax || allIdle(otherStatFds));
-            // two readings in a row: a compiler thread between two tasks looks idle for an instant.
-            // Reading every thread's stat takes ~0.25 ms, which spaces two idle readings enough;
-            // the pause is only for threads seen busy (it cost ~0.16 ms of every fork).
+            // two readings in a row, READING_GAP_NANOS apart: a compiler thread between two tasks
+            // looks idle for an instant.
             idleReadings = idle ? idleReadings + 1 : 0;
             if (idleReadings >= 2) return true;
             if (System.nanoTime() - start >= maxNanos) return false;
-            if (!idle) LockSupport.parkNanos(100_000);
+            long pause = idle ? READING_GAP_NANOS - (System.nanoTime() - readingStart) : BUSY_PAUSE_NANOS;
+            if (pause > 0) LockSupport.parkNanos(pause);
         }
     }
 
@@ -120,7 +156,7 @@ final class VmThreadsIdle {
         }
         if (selfStatFd < 0) selfStatFd = Native.posix().open("/proc/self/stat", O_RDONLY_CLOEXEC, 0);
         int count = threadCount();
-        if (count > 0 && count == knownTaskCount) return;
+        if (count > 0 && count == knownTaskCount && scannedBy == Thread.currentThread()) return;
         String[] tids = new File("/proc/self/task").list();
         if (tids == null) return;
         closeAll(vmStatFds);
@@ -128,6 +164,8 @@ final class VmThreadsIdle {
         List<Integer> vm = new ArrayList<>();
         List<Integer> others = new ArrayList<>();
         String self = selfTid();
+        scannedBy = Thread.currentThread();
+        List<Integer> watched = new ArrayList<>();
         for (String tid : tids) {
             if (tid.equals(self)) continue;
             String comm = readFirstLine("/proc/self/task/" + tid + "/comm");
@@ -135,10 +173,14 @@ final class VmThreadsIdle {
             boolean isVm = false;
             for (String prefix : VM_THREAD_PREFIXES) isVm |= comm.startsWith(prefix);
             int fd = Native.posix().open("/proc/self/task/" + tid + "/stat", O_RDONLY_CLOEXEC, 0);
-            if (fd >= 0) (isVm ? vm : others).add(fd);
+            if (fd >= 0) {
+                (isVm ? vm : others).add(fd);
+                watched.add(Integer.parseInt(tid));
+            }
         }
         vmStatFds = vm.stream().mapToInt(Integer::intValue).toArray();
         otherStatFds = others.stream().mapToInt(Integer::intValue).toArray();
+        watchedTids = watched;
         knownTaskCount = count > 0 ? count : tids.length;
     }
 
@@ -172,9 +214,13 @@ final class VmThreadsIdle {
         return true;
     }
 
-    /** State letter from a stat line; '?' when the thread is gone. Parses after the last ')'. */
+    /**
+     * State letter from a stat line; '?' when the thread is gone. Parses after the last ')' of
+     * "pid (comm) S": comm has at most 15 bytes and pid at most 7 digits, so the first
+     * {@value #STATE_PREFIX} bytes hold it.
+     */
     private char stateOf(int fd) {
-        int n = Native.posix().pread(fd, buf, buf.length, 0);
+        int n = Native.posix().pread(fd, buf, STATE_PREFIX, 0);
         if (n <= 0) {
             knownTaskCount = -1; // a thread ended: re-scan next time
             return '?';
