@@ -102,6 +102,8 @@ public final class Pool implements AutoCloseable {
         } else {
             pool = new ProcessPool(processes, new CellHost());
             spawn = null;
+            ProcessPool.compileWorkerPath(new One(x -> x), 1);
+            ProcessPool.compileWorkerPath(new Star((a, b) -> a), new Object[] {1, 2});
         }
     }
 
