@@ -392,6 +392,7 @@ public final class Pool implements AutoCloseable {
 
     private static <T> List<T> toList(Iterable<? extends T> items) {
         if (items == null) throw new NullPointerException("items is null");
+        if (items instanceof java.util.Collection<? extends T> c) return new ArrayList<>(c); // one array copy
         List<T> list = new ArrayList<>();
         for (T t : items) list.add(t);
         return list;

@@ -132,14 +132,19 @@ final class Codec {
      * a tag and a stream call per value.
      */
     static void writeValues(DataOutputStream out, List<?> values, int from, int to) throws IOException, Unsendable {
+        // one copy of the range, then array reads: a List.get per value is an interface call
+        writeValues(out, values.subList(from, to).toArray(), 0, to - from);
+    }
+
+    static void writeValues(DataOutputStream out, Object[] values, int from, int to) throws IOException, Unsendable {
         int n = to - from;
         boolean ints = true;
-        for (int i = from; i < to && ints; i++) ints = values.get(i) instanceof Integer;
+        for (int i = from; i < to && ints; i++) ints = values[i] instanceof Integer;
         if (ints && n > 0) {
             out.writeInt(-n);
             byte[] b = new byte[4 * n];
             for (int i = 0, k = 0; i < n; i++, k += 4) {
-                int v = (Integer) values.get(from + i);
+                int v = (Integer) values[from + i];
                 b[k] = (byte) (v >>> 24);
                 b[k + 1] = (byte) (v >>> 16);
                 b[k + 2] = (byte) (v >>> 8);
@@ -149,7 +154,7 @@ final class Codec {
             return;
         }
         out.writeInt(n);
-        for (int i = from; i < to; i++) write(out, values.get(i));
+        for (int i = from; i < to; i++) write(out, values[i]);
     }
 
     static Object[] readValues(DataInputStream in, ClassLoader loader) throws IOException {

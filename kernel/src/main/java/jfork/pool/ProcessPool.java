@@ -270,13 +270,14 @@ public final class ProcessPool extends JobWaiter {
 
     /** The job's chunks as SENT frame bodies, or null if an item cannot travel compactly. */
     private static byte[][] encode(Job job) {
-        for (Object item : job.items) if (!Codec.compact(item)) return null;
+        Object[] items = job.items.toArray();
+        for (Object item : items) if (!Codec.compact(item)) return null;
         byte[][] chunks = new byte[job.nchunks][];
         try {
             for (int c = 0; c < job.nchunks; c++) {
                 int from = job.from(c), to = job.to(c);
                 ByteArrayOutputStream b = new ByteArrayOutputStream(8 + 6 * (to - from));
-                Codec.writeValues(new DataOutputStream(b), job.items, from, to);
+                Codec.writeValues(new DataOutputStream(b), items, from, to);
                 chunks[c] = b.toByteArray();
             }
         } catch (IOException | Codec.Unsendable e) {
@@ -856,6 +857,7 @@ public final class ProcessPool extends JobWaiter {
         try {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             Codec.writeValues(new DataOutputStream(b), items, 0, items.size());
+            Codec.writeValues(new DataOutputStream(new ByteArrayOutputStream()), items.toArray(), 0, items.size());
             byte[] sent = b.toByteArray();
             for (int r = 0; r < COMPILE_ROUNDS; r++) {
                 Object[] decoded = Codec.readValues(new DataInputStream(new ByteArrayInputStream(sent)), null);

@@ -149,7 +149,7 @@ final class WorkerLoop {
         }
         ByteArrayOutputStream rec = header(chunk, t0);
         try {
-            Codec.writeValues(new DataOutputStream(rec), java.util.Arrays.asList(values), 0, values.length);
+            Codec.writeValues(new DataOutputStream(rec), values, 0, values.length);
         } catch (Codec.Unsendable u) {
             int i = from;
             for (int k = 0; k < values.length; k++) if (!Codec.compact(values[k]) && !sendable(values[k])) { i = from + k; break; }
