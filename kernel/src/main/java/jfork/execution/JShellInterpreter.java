@@ -11,6 +11,7 @@ import jfork.magics.MagicCall;
 import jfork.magics.MagicContext;
 import jfork.magics.MagicRegistry;
 import jfork.magics.UsageError;
+import jfork.process.CompileBeforeFork;
 import jfork.process.ForkHooks;
 import jfork.process.Forker;
 
@@ -56,6 +57,7 @@ public final class JShellInterpreter implements Interpreter {
             if (runner != null) runner.prepareRest();
         });
         ForkHooks.beforeFork(control::resolveReferencedClasses); // pool forks too, not only cells'
+        CompileBeforeFork.setBytecodeSource(SnippetClasses::bytecode); // a cell's methods that a pool's function calls
         thread.afterEachTask(failure -> {
             if (Forker.isChild()) ChildCell.finish(runner, failure);
         });

@@ -1,6 +1,7 @@
 package jfork.pool;
 
 import jfork.process.ChildOutput;
+import jfork.process.CompileBeforeFork;
 import jfork.process.ExitStatus;
 import jfork.process.Forker;
 import jfork.process.HangWatch;
@@ -89,6 +90,8 @@ public final class ProcessPool extends JobWaiter {
     /** Functions a pool remembers for its kept workers (older ones are forgotten: a new fork then). */
     static final int MAX_FUNCTIONS = 64;
     private static final long WAIT_SLICE_MS = 20;
+    /** How long a fork waits for the compiler per new function (C1 takes ~1 ms for a small one). */
+    private static final long COMPILE_WAIT_MS = 100;
     private static final int EAGAIN = 11;
     /** Write ends of live workers' task pipes: closed in every forked child (see the static block). */
     private static volatile int[] taskFds = new int[0];
@@ -112,6 +115,8 @@ public final class ProcessPool extends JobWaiter {
     /** Function slots: adapters by slot (null once forgotten) and the user's function object they wrap. */
     private final List<RemoteFn> fnSlots = new ArrayList<>();
     private final List<Object> fnKeys = new ArrayList<>();
+    /** Function objects already compiled before a fork (by identity). */
+    private final Set<Object> compiledKeys = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private int rememberedFns;
     private final long created = System.nanoTime();
     /** Live workers of every pool, for the one shared hang detector (it samples nothing when empty). */
@@ -356,6 +361,7 @@ public final class ProcessPool extends JobWaiter {
     }
 
     private void startWorker() {
+        compileNewFunctions();
         Forker.get().ensureChildHeadroom(); // before reading the room below, not inside fork() after it
         int[] p = new int[2];
         if (Native.posix().pipe(p) < 0) {
@@ -388,6 +394,17 @@ public final class ProcessPool extends JobWaiter {
         byPid.put(pid, w);
         LIVE.put(pid, this);
         startHangWatch();
+    }
+
+    /**
+     * The functions this worker will know, compiled in the kernel first (see {@link CompileBeforeFork}):
+     * a worker cannot compile them itself, and interpreted they are most of a map of small items.
+     */
+    private void compileNewFunctions() {
+        if (!CompileBeforeFork.available()) return;
+        for (Object key : fnKeys) {
+            if (key != null && compiledKeys.add(key)) CompileBeforeFork.compile(key, COMPILE_WAIT_MS);
+        }
     }
 
     /** The child: its task pipe's write end was closed by the child hook; serve until EOF, then _exit. */

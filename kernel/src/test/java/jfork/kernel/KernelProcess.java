@@ -14,7 +14,17 @@ import java.util.concurrent.TimeUnit;
 /** A real jfork kernel JVM started from the test classpath with its own connection file. */
 final class KernelProcess implements AutoCloseable {
     static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms300m", "-Xmx1g", "-Xmn256m",
-            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED");
+            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED",
+            "-XX:+UnlockDiagnosticVMOptions", "-XX:+WhiteBoxAPI", "-Xbootclasspath/a:" + whiteBoxJar());
+
+    /** The build's jar with only the WhiteBox class, next to target/classes (see install/jvm-flags). */
+    static String whiteBoxJar() {
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (p.endsWith(Path.of("target", "classes"))) return p.getParent().resolve("jfork-kernel-whitebox.jar").toString();
+        }
+        throw new IllegalStateException("target/classes is not on the test class path: " + System.getProperty("java.class.path"));
+    }
 
     final Process process;
     final Path connectionFile;

@@ -52,6 +52,37 @@ class PoolCellTest extends KernelPerClass {
         assertEquals("[4, 6, 8, 10]", lines.get(4));
     }
 
+    /**
+     * A forked worker cannot JIT-compile, so the pool compiles a function in the kernel before it
+     * forks the workers, with the cell's methods the function calls. Checked in workers forked
+     * later (they inherit the kernel's compiled code): the pool's function and the cell method it
+     * calls are compiled there, a lambda never given to a pool is not.
+     */
+    @Test
+    void aFunctionAndTheCellMethodItCallsAreCompiledInWorkersThoughTheKernelNeverRanThem() {
+        var r = client.execute("int coldWork(int x) { int s = 0; for (int i = 0; i < x; i++) s += i % 7; return s; }");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        r = client.execute("Pool.Fn<Integer, Integer> cold = x -> coldWork(x);");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        r = client.execute("Pool.Fn<Integer, Integer> neverPooled = x -> coldWork(x) + 1;");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        r = client.execute("""
+                var coldMethods = jfork.process.CompileBeforeFork.methodsFor(cold);
+                var neverPooledBody = jfork.process.CompileBeforeFork.methodsFor(neverPooled).stream()
+                        .filter(m -> m.getName().startsWith("lambda$")).toList();
+                System.out.println("methods: " + coldMethods.stream().map(m -> m.getName()).sorted().toList());
+                try (Pool p = new Pool(2)) {
+                    System.out.println("results: " + p.map(cold, List.of(10, 20, 30)));
+                    // a new function: workers forked now, after the first map compiled cold
+                    System.out.println("in workers: " + p.map(i -> coldMethods.stream().allMatch(jfork.process.CompileBeforeFork::isCompiled)
+                            + "/" + neverPooledBody.stream().anyMatch(jfork.process.CompileBeforeFork::isCompiled), List.of(1, 2)));
+                }""");
+        assertEquals("ok", r.status(), r.stderr() + r.reply().content());
+        assertTrue(r.stdout().contains("results: [24, 57, 85]"), r.stdout());
+        assertTrue(r.stdout().matches("(?s).*methods: \\[.*coldWork.*lambda\\$.*\\].*"), "the cell method it calls is not among " + r.stdout());
+        assertTrue(r.stdout().contains("in workers: [true/false, true/false]"), r.stdout());
+    }
+
     @Test
     void everyMethodGivesPythonsResults() {
         var r = client.execute("""
