@@ -90,6 +90,8 @@ public final class ProcessPool extends JobWaiter {
     /** Functions a pool remembers for its kept workers (older ones are forgotten: a new fork then). */
     static final int MAX_FUNCTIONS = 64;
     private static final long WAIT_SLICE_MS = 20;
+    /** A chunk this quick is shorter than a worker's round trip to the kernel (0.1-0.5 ms measured). */
+    private static final long QUICK_CHUNK_NANOS = 200_000;
     /** How long a fork waits for the compiler per new function (C1 takes ~1 ms for a small one). */
     private static final long COMPILE_WAIT_MS = 100;
     private static final int EAGAIN = 11;
@@ -556,6 +558,9 @@ public final class ProcessPool extends JobWaiter {
             Job job = sent.job;
             spans.add(new Timeline.Span(job.id, job.kind, pid, chunk, job.from(chunk), job.to(chunk) - job.from(chunk),
                     t0, t1, type == WorkerLoop.RESULT));
+            // Chunks that take less than a round trip to the kernel: a worker would wait for each
+            // next one, so every worker gets its share at once (balance hardly matters for them).
+            if (t1 - t0 < QUICK_CHUNK_NANOS) job.prefetch = job.fairShare;
             job.accept(type, chunk, in, pid);
         } catch (IOException | RuntimeException e) {
             if (sent != null) {
