@@ -6,6 +6,7 @@ import jfork.execution.Interrupts;
 import jfork.pool.Job;
 import jfork.pool.ProcessPool;
 import jfork.pool.RemoteFn;
+import jfork.process.CompileBeforeFork;
 import jfork.pool.ResultIterator;
 import jfork.pool.SpawnPool;
 import jfork.pool.Timeline;
@@ -30,8 +31,9 @@ import java.util.concurrent.Callable;
  * Fork (the default): functions are ordinary lambdas over the cell's state; workers are forked when a
  * call needs them, with the function and items already in memory, and kept for later calls of a
  * function they know (see {@link ProcessPool}); results come back by Java serialization (boxed numbers
- * and strings by a faster path). A forked JVM never JIT-compiles: run the function once in the kernel
- * first when speed matters. Spawn: fresh worker JVMs (see {@link SpawnPool}).
+ * and strings by a faster path). A forked JVM never JIT-compiles: the kernel compiles the function, and
+ * the cell methods it calls, before forking the workers that run it ({@link jfork.process.CompileBeforeFork}).
+ * Spawn: fresh worker JVMs (see {@link SpawnPool}).
  *
  * <p>{@code close()} is Python's close(): no new tasks, running ones finish; {@code join()} waits.
  * try-with-resources calls close(), not Python's {@code with}'s terminate(): call {@link #terminate()}
@@ -49,6 +51,9 @@ public final class Pool implements AutoCloseable {
         // The kernel ends with libc _exit (no shutdown hook runs): its spawn workers are killed explicitly.
         jfork.execution.CellProcesses.onShutdown(SpawnPool::killAllNow);
         warmAdapters();
+        // the kernel runs its side of a call once per call, a worker runs its side but compiles nothing
+        CompileBeforeFork.compileClasses(Pool.class, AsyncResult.class); // with the adapters, nested
+        ProcessPool.compilePoolCode();
     }
 
     /** Calls each fork-mode adapter once in the kernel: a forked worker then runs no code for the first time. */
@@ -102,8 +107,6 @@ public final class Pool implements AutoCloseable {
         } else {
             pool = new ProcessPool(processes, new CellHost());
             spawn = null;
-            ProcessPool.compileWorkerPath(new One(x -> x), 1);
-            ProcessPool.compileWorkerPath(new Star((a, b) -> a), new Object[] {1, 2});
         }
     }
 

@@ -36,8 +36,9 @@ public final class PoolMagic implements Magic {
                 + "--chunksize sets items per task (default\n"
                 + "len / (4 N)); --timeline also draws which worker ran which chunk when.\n"
                 + "A map longer than a second shows a live progress bar.\n"
-                + "Speed (fork): a forked JVM never JIT-compiles, so code first run in a worker is interpreted\n"
-                + "(~10x slower): for CPU-bound work call the function once in the kernel first, or use spawn.\n"
+                + "Speed (fork): a forked JVM never JIT-compiles. The kernel compiles the body, and the cell\n"
+                + "methods it calls, before it forks the workers; other code the kernel never ran is interpreted\n"
+                + "in a worker (~10x slower): run it once in the kernel first, or use spawn.\n"
                 + "Each run forks N workers (5-60 ms each); spawn starts N JVMs (~0.2-0.4 s).\n"
                 + "Example:\n%%pool -n 2 --items 'List.of(1, 2, 3, 4)' --as n\nn * n";
     }

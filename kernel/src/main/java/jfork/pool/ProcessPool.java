@@ -859,38 +859,19 @@ public final class ProcessPool extends JobWaiter {
 
     private static boolean warmedUp;
 
-    /** The warm-up's function: echoes its item, throws for "throw". */
-    private static final Set<Class<?>> COMPILED_ADAPTERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private static final int COMPILE_ROUNDS = 256, COMPILE_CHUNK = 16;
-
     /**
-     * Runs a worker's per-item path in the kernel often enough for the JIT to compile it (C1: ~200
-     * calls): a chunk's loop, the call through {@code adapter} (the API's wrapper of the user's
-     * function), the decoding of sent items and the encoding of results. A forked JVM never
-     * compiles, and this path runs only in workers, so it was interpreted in every worker: ~0.3 us
-     * of every item, most of a map of small items. The user's own function stays as warm as the
-     * kernel made it. Once per adapter class; item: a typical item for it.
+     * The kernel's side of a pool call and the worker's, compiled by HotSpot now (see
+     * {@link CompileBeforeFork#compileClasses}): the kernel runs its side once per call, too rarely
+     * for the JIT to notice within a session (after 30 maps, submit, onControl and the result's
+     * assembly were still interpreted), and a worker compiles nothing. Without the WhiteBox API the
+     * run-through of {@link #compileHotPaths} is what there is.
      */
-    public static void compileWorkerPath(RemoteFn adapter, Object item) {
-        if (!COMPILED_ADAPTERS.add(adapter.getClass())) return;
-        List<Object> items = new ArrayList<>(java.util.Collections.nCopies(COMPILE_CHUNK, item));
-        Job known = new Job("warm-up", adapter, items, COMPILE_CHUNK, 1, null, i -> "item " + i, null);
-        WorkerLoop.Sender discard = new WorkerLoop.IdSender(known.id, (type, payload) -> { });
-        try {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            Codec.writeValues(new DataOutputStream(b), items, 0, items.size());
-            Codec.writeValues(new DataOutputStream(new ByteArrayOutputStream()), items.toArray(), 0, items.size());
-            byte[] sent = b.toByteArray();
-            for (int r = 0; r < COMPILE_ROUNDS; r++) {
-                Object[] decoded = Codec.readValues(new DataInputStream(new ByteArrayInputStream(sent)), null);
-                WorkerLoop.runChunk(0, new WorkerLoop.SentTask(adapter, decoded, 0), COMPILE_CHUNK, COMPILE_CHUNK, discard);
-                WorkerLoop.runChunk(0, new WorkerLoop.KnownTask(known), COMPILE_CHUNK, COMPILE_CHUNK, discard);
-            }
-        } catch (IOException | Codec.Unsendable e) {
-            throw new IllegalStateException("pool worker path warm-up failed", e);
-        }
+    public static void compilePoolCode() {
+        CompileBeforeFork.compileClasses(ProcessPool.class, Job.class, Codec.class, WorkerLoop.class, JobWaiter.class,
+                ResultIterator.class);
     }
 
+    /** The warm-up's function: echoes its item, throws for "throw". */
     private static final class WarmUpFn implements RemoteFn {
         @Override
         public Object call(Object item) {
@@ -965,7 +946,7 @@ public final class ProcessPool extends JobWaiter {
             }
             new RemoteTraceback("x").getMessage();
             new TaskFailedException("x", 1, 1, "x", "x").getCause();
-            compileHotPaths(fn);
+            compileHotPaths(fn, 1);
         } catch (Throwable t) {
             jfork.Log.warn("pool warm-up failed: " + t);
         } finally {
@@ -980,9 +961,8 @@ public final class ProcessPool extends JobWaiter {
      * times in the kernel, so that the JIT compiles them here: a forked worker never compiles, and
      * runs interpreted whatever was not compiled before its fork (several times slower per item).
      */
-    private static void compileHotPaths(RemoteFn fn) throws Throwable {
-        List<Object> ints = new ArrayList<>();
-        for (int i = 0; i < 32; i++) ints.add(i);
+    private static void compileHotPaths(RemoteFn fn, Object item) throws Throwable {
+        List<Object> ints = new ArrayList<>(java.util.Collections.nCopies(32, item));
         Job job = new Job("warm-up", fn, ints, ints.size(), 1, null, i -> "item " + i, null);
         Object[] values = ints.toArray();
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
