@@ -403,9 +403,11 @@ class ForkingVsThreading(NotebookTest):
         fork = float(re.search(r"fork pool:\s+(\d+) ms for the map", text).group(1))
         start, spawn = map(float, re.search(r"spawn pool:\s+(\d+) ms to start 2 JVMs, then\s+(\d+) ms for the map",
                                             text).groups())
-        # cold code: interpreted in fork workers, compiled in spawn workers (measured 600-700 ms vs ~40 ms)
-        self.assertGreater(fork, spawn, text)
-        self.assertGreater(start, 0)
+        # both ran it compiled (the cell checks that both gave the same results); which is quicker
+        # depends on the machine: fork pays for forking two workers, spawn for starting two JVMs
+        self.assertGreater(fork, 0, text)
+        self.assertGreater(spawn, 0, text)
+        self.assertGreater(start, 0, text)
 
     def test_workers_cannot_change_the_kernels_variables(self):
         self.assertIn("fork: [1001, 1002, 1003], spawn: [1001, 1002, 1003]; callsSeen in the kernel: 0",
