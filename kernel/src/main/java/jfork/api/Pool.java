@@ -6,7 +6,6 @@ import jfork.execution.Interrupts;
 import jfork.pool.Job;
 import jfork.pool.ProcessPool;
 import jfork.pool.RemoteFn;
-import jfork.process.CompileBeforeFork;
 import jfork.pool.ResultIterator;
 import jfork.pool.SpawnPool;
 import jfork.pool.Timeline;
@@ -51,9 +50,6 @@ public final class Pool implements AutoCloseable {
         // The kernel ends with libc _exit (no shutdown hook runs): its spawn workers are killed explicitly.
         jfork.execution.CellProcesses.onShutdown(SpawnPool::killAllNow);
         warmAdapters();
-        // the kernel runs its side of a call once per call, a worker runs its side but compiles nothing
-        CompileBeforeFork.compileClasses(Pool.class, AsyncResult.class); // with the adapters, nested
-        ProcessPool.compilePoolCode();
     }
 
     /** Calls each fork-mode adapter once in the kernel: a forked worker then runs no code for the first time. */
@@ -107,6 +103,10 @@ public final class Pool implements AutoCloseable {
         } else {
             pool = new ProcessPool(processes, new CellHost());
             spawn = null;
+            ProcessPool.compileWorkerPath(new One(x -> x), 1);
+            ProcessPool.compileWorkerPath(new Star((a, b) -> a), new Object[] {1, 2});
+            ProcessPool.compileWorkerPath(new Calls(() -> 1), 1);
+            ProcessPool.compileWorkerPath(new Constant(x -> x, 1), 1);
         }
     }
 

@@ -859,16 +859,22 @@ public final class ProcessPool extends JobWaiter {
 
     private static boolean warmedUp;
 
+    private static final Set<Class<?>> COMPILED_ADAPTERS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
-     * The kernel's side of a pool call and the worker's, compiled by HotSpot now (see
-     * {@link CompileBeforeFork#compileClasses}): the kernel runs its side once per call, too rarely
-     * for the JIT to notice within a session (after 30 maps, submit, onControl and the result's
-     * assembly were still interpreted), and a worker compiles nothing. Without the WhiteBox API the
-     * run-through of {@link #compileHotPaths} is what there is.
+     * {@link #compileHotPaths} for one of the API's adapters of the user's function, once per
+     * adapter class (item: a typical item for it). The worker's calls through the adapter must have
+     * run in the kernel with that very class: compiled code that meets a new receiver class in a
+     * forked worker is not fixed up there, and every call took a slow path (a 1,250-item chunk of
+     * x -> x * 2: 0.10 ms instead of 0.02 ms).
      */
-    public static void compilePoolCode() {
-        CompileBeforeFork.compileClasses(ProcessPool.class, Job.class, Codec.class, WorkerLoop.class, JobWaiter.class,
-                ResultIterator.class);
+    public static void compileWorkerPath(RemoteFn adapter, Object item) {
+        if (!COMPILED_ADAPTERS.add(adapter.getClass())) return;
+        try {
+            compileHotPaths(adapter, item);
+        } catch (Throwable t) {
+            jfork.Log.warn("pool warm-up failed: " + t);
+        }
     }
 
     /** The warm-up's function: echoes its item, throws for "throw". */

@@ -107,28 +107,6 @@ public final class CompileBeforeFork {
         return compiled;
     }
 
-    /**
-     * Queues every method and constructor of these classes (and their nested classes) for
-     * compilation, without waiting: code of the kernel that its children run, or that it runs too
-     * rarely for the JIT to pick up. Returns how many were queued (0 without the WhiteBox API).
-     */
-    public static int compileClasses(Class<?>... classes) {
-        if (WB == null) return 0;
-        int queued = 0;
-        ArrayDeque<Class<?>> todo = new ArrayDeque<>(List.of(classes));
-        while (!todo.isEmpty()) {
-            Class<?> c = todo.poll();
-            todo.addAll(List.of(c.getDeclaredClasses()));
-            List<Executable> code = new ArrayList<>(List.of(c.getDeclaredMethods()));
-            code.addAll(List.of(c.getDeclaredConstructors()));
-            for (Executable e : code) {
-                if (Modifier.isAbstract(e.getModifiers()) || Modifier.isNative(e.getModifiers()) || isCompiled(e)) continue;
-                if (enqueue(e)) queued++;
-            }
-        }
-        return queued;
-    }
-
     /** The methods {@link #compile} compiles for function (whether or not the WhiteBox API is there). */
     public static List<Method> methodsFor(Object function) {
         return methodsOf(function.getClass());
@@ -144,7 +122,7 @@ public final class CompileBeforeFork {
         }
     }
 
-    private static boolean enqueue(Executable m) {
+    private static boolean enqueue(Method m) {
         try {
             return (Boolean) ENQUEUE.invoke(WB, m, LEVEL, -1);
         } catch (ReflectiveOperationException | RuntimeException e) {

@@ -34,37 +34,6 @@ class CompileBeforeForkTest {
         assertEquals("exited with code 0", child.waitFor().toString(), "the child found interpreted methods: " + methods);
     }
 
-    /** Code the kernel runs too rarely to be compiled: queued whole classes, nested ones included. */
-    @Test
-    void compileClassesQueuesEveryMethodAndConstructorOfTheClassesAndTheirNestedOnes() throws Exception {
-        assertTrue(CompileBeforeFork.available());
-        List<java.lang.reflect.Executable> code = new java.util.ArrayList<>(List.of(RarelyRun.class.getDeclaredMethods()));
-        code.addAll(List.of(RarelyRun.Inner.class.getDeclaredMethods()));
-        code.addAll(List.of(RarelyRun.class.getDeclaredConstructors()));
-        code.addAll(List.of(RarelyRun.Inner.class.getDeclaredConstructors()));
-        for (var e : code) assertFalse(CompileBeforeFork.isCompiled(e), e + " compiled before anything asked");
-        assertEquals(code.size(), CompileBeforeFork.compileClasses(RarelyRun.class));
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!code.stream().allMatch(CompileBeforeFork::isCompiled) && System.nanoTime() < deadline) Thread.sleep(5);
-        for (var e : code) assertTrue(CompileBeforeFork.isCompiled(e), e + " not compiled");
-        assertEquals(0, CompileBeforeFork.compileClasses(RarelyRun.class), "compiled code is not queued again");
-    }
-
-    static final class RarelyRun {
-        RarelyRun() {
-        }
-
-        static int twice(int x) {
-            return 2 * x;
-        }
-
-        static final class Inner {
-            static int thrice(int x) {
-                return 3 * x;
-            }
-        }
-    }
-
     /** The check can fail: a lambda nobody compiled is interpreted in a child. */
     @Test
     void aFunctionNobodyCompiledIsInterpretedInTheChild() throws Exception {
