@@ -56,6 +56,7 @@ final class JavaRunner {
     private Value run(String code, boolean keepTemps) throws JavaError {
         long t0 = System.nanoTime();
         boolean outermost = depth++ == 0;
+        boolean outerKeeps = temps.keep(keepTemps);
         try {
             if (outermost) temps.restoreNamedIn(jshell, code);
             List<Snippets.Piece> pieces = Snippets.split(jshell.sourceCodeAnalysis(), code);
@@ -66,8 +67,9 @@ final class JavaRunner {
                 if (TIMING) jfork.Log.warn(String.format("split %.2f ms, eval %.2f ms", (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6));
             }
         } finally {
+            temps.keep(outerKeeps);
             depth--;
-            if (outermost) temps.cellEnded(jshell, keepTemps);
+            if (outermost) temps.cellEnded(jshell);
         }
     }
 
@@ -96,18 +98,10 @@ final class JavaRunner {
      * Leaves no $N variable behind: the session looks as if it had not been asked.
      */
     String textOf(String expression) throws JavaError {
-        java.util.Set<Snippet> before = jshell.snippets().collect(java.util.stream.Collectors.toSet());
-        try {
-            Value v = run("java.util.Objects.toString((" + expression + "))", false);
-            if (v == null) throw new JavaError("CompilationException", "not an expression", List.of("not an expression: " + expression));
-            return (String) v.object();
-        } finally {
-            jshell.snippets().filter(s -> !before.contains(s) && jshell.status(s) == Snippet.Status.VALID
-                    && s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND).toList().forEach(s -> {
-                jshell.drop(s);
-                UnneededClassFiles.forget(jshell, s);
-            });
-        }
+        // its $N is dropped and not kept, like any temp variable made while keepTemps is false
+        Value v = run("java.util.Objects.toString((" + expression + "))", false);
+        if (v == null) throw new JavaError("CompilationException", "not an expression", List.of("not an expression: " + expression));
+        return (String) v.object();
     }
 
     /** Snippets of the running cell not yet started (a forked child runs these, then exits). */

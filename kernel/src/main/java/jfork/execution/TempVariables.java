@@ -30,12 +30,13 @@ public final class TempVariables {
     private record Kept(String typeName, Object value) {
     }
 
-    private record Made(VarSnippet snippet, Object value) {
+    private record Made(VarSnippet snippet, Object value, boolean keep) {
     }
 
     // one JShell per kernel: static, so that the declaration that brings a value back can reach it
     private static final Map<String, Kept> KEPT = new HashMap<>();
     private final List<Made> made = new ArrayList<>();
+    private boolean keeping = true;
 
     /** The value of a dropped {@code $N}, for the declaration that brings it back. */
     public static Object value(String name) {
@@ -46,11 +47,21 @@ public final class TempVariables {
         }
     }
 
+    /**
+     * Whether temp variables made from now on keep their values once dropped (false for an
+     * expression the kernel evaluates for itself, e.g. a magic's argument); returns the previous setting.
+     */
+    synchronized boolean keep(boolean keep) {
+        boolean was = keeping;
+        keeping = keep;
+        return was;
+    }
+
     /** A temp variable JShell just made for an expression of the running cell, and its value. */
     synchronized void made(SnippetEvent e, Object value) {
         if (e.snippet() instanceof VarSnippet v && v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
                 && e.status() == Snippet.Status.VALID) {
-            made.add(new Made(v, value));
+            made.add(new Made(v, value, keeping));
         }
     }
 
@@ -63,8 +74,8 @@ public final class TempVariables {
         return out;
     }
 
-    /** After a cell: drops its {@code $N} snippets; keeps their values unless {@code keep} is false. */
-    synchronized void cellEnded(JShell jshell, boolean keep) {
+    /** After a cell: drops its {@code $N} snippets; keeps the values of those made while {@link #keep} was true. */
+    synchronized void cellEnded(JShell jshell) {
         for (Made m : made) {
             VarSnippet v = m.snippet();
             if (jshell.status(v) != Snippet.Status.VALID || !DENOTABLE.matcher(v.typeName()).matches()) continue;
@@ -75,7 +86,7 @@ public final class TempVariables {
                 continue;
             }
             UnneededClassFiles.forget(jshell, v);
-            if (keep) {
+            if (m.keep()) {
                 synchronized (KEPT) {
                     KEPT.put(v.name(), new Kept(v.typeName(), m.value()));
                 }
