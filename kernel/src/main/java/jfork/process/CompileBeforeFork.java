@@ -97,7 +97,7 @@ public final class CompileBeforeFork {
      */
     public static List<Method> compile(Object function, long maxMillis) {
         if (WB == null || function == null) return List.of();
-        List<Method> methods = methodsOf(function.getClass());
+        List<Method> methods = methodsFor(function);
         List<Method> queued = new ArrayList<>();
         for (Method m : methods) {
             if (isCompiled(m) || enqueue(m)) queued.add(m);
@@ -135,7 +135,7 @@ public final class CompileBeforeFork {
     }
 
     /** The methods compiled for a function of class c, callees of the same loader included. */
-    static List<Method> methodsOf(Class<?> c) {
+    private static List<Method> methodsOf(Class<?> c) {
         List<Method> out = new ArrayList<>();
         Set<Method> seen = new HashSet<>();
         ArrayDeque<Object[]> todo = new ArrayDeque<>(); // {method, depth}
