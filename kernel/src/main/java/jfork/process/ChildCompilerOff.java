@@ -108,13 +108,21 @@ final class ChildCompilerOff {
 
     /** st_value of a symbol in an ELF64 little-endian file's .symtab, or -1. */
     static long symbolValue(Path elf, String name) throws IOException {
+        return symbolValues(elf, name)[0];
+    }
+
+    /** st_value of each symbol in an ELF64 little-endian file's .symtab (-1 when missing), in one pass. */
+    static long[] symbolValues(Path elf, String... names) throws IOException {
+        long[] values = new long[names.length];
+        java.util.Arrays.fill(values, -1);
         try (FileChannel ch = FileChannel.open(elf, StandardOpenOption.READ)) {
             MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
             b.order(ByteOrder.LITTLE_ENDIAN);
-            if (b.getInt(0) != 0x464c457f || b.get(4) != 2 || b.get(5) != 1) return -1; // ELF, 64-bit, LE
+            if (b.getInt(0) != 0x464c457f || b.get(4) != 2 || b.get(5) != 1) return values; // ELF, 64-bit, LE
             long shoff = b.getLong(0x28);
             int shentsize = Short.toUnsignedInt(b.getShort(0x3A)), shnum = Short.toUnsignedInt(b.getShort(0x3C));
-            byte[] wanted = name.getBytes(StandardCharsets.US_ASCII);
+            byte[][] wanted = new byte[names.length][];
+            for (int k = 0; k < names.length; k++) wanted[k] = names[k].getBytes(StandardCharsets.US_ASCII);
             for (int i = 0; i < shnum; i++) {
                 int sh = (int) (shoff + (long) i * shentsize);
                 if (b.getInt(sh + 4) != SHT_SYMTAB) continue;
@@ -122,10 +130,13 @@ final class ChildCompilerOff {
                 int strSh = (int) (shoff + (long) b.getInt(sh + 0x28) * shentsize);
                 int strOff = (int) b.getLong(strSh + 0x18);
                 for (int s = symOff; s + 24 <= symOff + symSize; s += 24) {
-                    if (nameEquals(b, strOff + b.getInt(s), wanted)) return b.getLong(s + 8);
+                    int at = strOff + b.getInt(s);
+                    for (int k = 0; k < wanted.length; k++) {
+                        if (values[k] == -1 && nameEquals(b, at, wanted[k])) values[k] = b.getLong(s + 8);
+                    }
                 }
             }
-            return -1;
+            return values;
         }
     }
 

@@ -98,6 +98,7 @@ public final class Forker {
     private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning, vmIdle::release);
     private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final ChildCompilerOff compilerOff = ChildCompilerOff.locate();
+    private final UnsharedEden unsharedEden = UnsharedEden.create();
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
@@ -152,6 +153,7 @@ public final class Forker {
             long tGate = System.nanoTime();
             long tFork;
             boolean gateClosed = ForkGate.close();
+            boolean wiped = false;
             // Compilation requests stop before the wait for idle VM threads, not just for the fork:
             // the JIT threads then finish what they compile and stay idle, instead of starting the
             // next compilation (and taking CodeCache_lock to install it) right after the wait saw
@@ -171,8 +173,10 @@ public final class Forker {
                     awaitVmIdle(label);
                 }
                 tFork = System.nanoTime();
+                wiped = unsharedEden != null && unsharedEden.beforeFork();
                 pid = Native.posix().fork();
             } finally {
+                if (wiped) unsharedEden.afterFork();
                 // in the parent (the child returns below, and keeps requests stopped)
                 if (compilerPaused && Native.libc().getpid() == parent) compilerOff.resumeAfterFork();
                 ForkGate.open(gateClosed);
@@ -283,6 +287,9 @@ public final class Forker {
     }
 
     public Children children() { return children; }
+
+    /** Forks whose child got the free part of eden as fresh pages (see {@link UnsharedEden}); -1 when not available. */
+    public int unsharedEdenForks() { return unsharedEden == null ? -1 : unsharedEden.forks(); }
 
     /** Collects first if a child forked now could not allocate {@link EdenHeadroom#BYTES}; every fork does this. */
     public void ensureChildHeadroom() {
