@@ -49,8 +49,12 @@ public final class Job {
     volatile boolean finished;
     /** Fork pool: the function's slot in the pool's registry (workers forked before the call know it by slot). */
     int fnSlot = -1;
-    /** Fork pool: the chunks encoded for workers forked before the call, or null when the items cannot travel. */
+    /** Fork pool: the chunks encoded for workers forked before the call (each when first sent), or null when the items cannot travel. */
     byte[][] sendable;
+    /** Fork pool: the items, as an array, when they can travel. */
+    Object[] sendItems;
+    /** Someone waits for single chunks (imap): wake it for each. */
+    volatile boolean streamed;
     /** Fork pool: some of its chunks ran on workers forked before it. */
     boolean onKeptWorkers;
 

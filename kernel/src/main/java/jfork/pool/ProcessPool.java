@@ -275,22 +275,30 @@ public final class ProcessPool extends JobWaiter {
         return fnSlots.size() - 1;
     }
 
-    /** The job's chunks as SENT frame bodies, or null if an item cannot travel compactly. */
+    /**
+     * Room for the job's chunks as SENT frame bodies (each encoded when first sent, see
+     * {@link #itemsOf}, so that the first frames leave before the last are made), or null if an
+     * item cannot travel compactly.
+     */
     private static byte[][] encode(Job job) {
         Object[] items = job.items.toArray();
         for (Object item : items) if (!Codec.compact(item)) return null;
-        byte[][] chunks = new byte[job.nchunks][];
+        job.sendItems = items;
+        return new byte[job.nchunks][];
+    }
+
+    /** The encoded items of a chunk of a job whose items can travel ({@link #encode}). */
+    private static byte[] itemsOf(Job job, int chunk) {
+        byte[] items = job.sendable[chunk];
+        if (items != null) return items;
+        int from = job.from(chunk), to = job.to(chunk);
+        ByteArrayOutputStream b = new ByteArrayOutputStream(8 + 6 * (to - from));
         try {
-            for (int c = 0; c < job.nchunks; c++) {
-                int from = job.from(c), to = job.to(c);
-                ByteArrayOutputStream b = new ByteArrayOutputStream(8 + 6 * (to - from));
-                Codec.writeValues(new DataOutputStream(b), items, from, to);
-                chunks[c] = b.toByteArray();
-            }
+            Codec.writeValues(new DataOutputStream(b), job.sendItems, from, to);
         } catch (IOException | Codec.Unsendable e) {
-            return null;
+            throw new IllegalStateException("a compact item failed to encode", e); // compact() said it would not
         }
-        return chunks;
+        return job.sendable[chunk] = b.toByteArray();
     }
 
     private boolean canRun(Worker w, Job job) {
@@ -454,7 +462,7 @@ public final class ProcessPool extends JobWaiter {
     /** A task frame: [int length][type][job id][chunk] for a job w knows, else its function's slot and the items. */
     private static byte[] frame(Worker w, Job job, int chunk) {
         boolean known = w.knownJobs.contains(job.id);
-        byte[] items = known ? new byte[0] : job.sendable[chunk];
+        byte[] items = known ? new byte[0] : itemsOf(job, chunk);
         ByteArrayOutputStream b = new ByteArrayOutputStream(32 + items.length);
         DataOutputStream d = new DataOutputStream(b);
         try {
@@ -570,7 +578,8 @@ public final class ProcessPool extends JobWaiter {
         }
         if (sent != null && sent.job.complete()) finish(sent.job);
         dispatch();
-        notifyAll();
+        // Waiters of a whole call are woken by finish(): a wake-up per chunk cost a CPU the workers use.
+        if (sent != null && sent.job.streamed) notifyAll();
     }
 
     synchronized void onClosed(int pid) {
@@ -728,6 +737,7 @@ public final class ProcessPool extends JobWaiter {
     /** Waits until available() holds or the job is ready (for imap); false on timeout. */
     @Override
     boolean awaitChunk(Job job, BooleanSupplier available, long timeoutNanos) {
+        job.streamed = true;
         boolean ok = awaitCondition(() -> {
             synchronized (job) {
                 return available.getAsBoolean() || job.finished;
