@@ -236,6 +236,7 @@ public final class ProcessPool extends JobWaiter {
                 break;
             }
         }
+        Forker.get().childWorkActive();
         jobs.add(job);
         maintain();
         dispatch();
@@ -525,6 +526,7 @@ public final class ProcessPool extends JobWaiter {
     private void finish(Job job) {
         if (job.finished) return;
         job.markFinished();
+        Forker.get().childWorkActive();
         jobs.remove(job);
         if (state == State.CLOSE && jobs.isEmpty()) {
             for (Worker w : workers.values()) retire(w);

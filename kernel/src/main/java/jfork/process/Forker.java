@@ -312,6 +312,9 @@ public final class Forker {
     /** Restores the huge pages that forks split, once forking pauses. */
     public HugePages.Keeper hugePages() { return hugePages; }
 
+    /** Work was handed to children or came back from them (a pool call): housekeeping waits for a quiet moment. */
+    public void childWorkActive() { hugePages.touched(); }
+
     public OutputPump pump() { return pump; }
 
     public int maxChildren() { return maxChildren; }

@@ -13,9 +13,24 @@ import java.util.concurrent.TimeUnit;
 
 /** A real jfork kernel JVM started from the test classpath with its own connection file. */
 final class KernelProcess implements AutoCloseable {
-    static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms300m", "-Xmx1g", "-Xmn256m",
-            "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED",
-            "-XX:+UnlockDiagnosticVMOptions", "-XX:+WhiteBoxAPI", "-Xbootclasspath/a:" + whiteBoxJar());
+    /** The kernelspec's own flags (install/jvm-flags, the one place they are defined) and the WhiteBox class. */
+    static final List<String> JVM_FLAGS = jvmFlags();
+
+    private static List<String> jvmFlags() {
+        Path file = Path.of(System.getProperty("user.dir")).resolve("../install/jvm-flags").normalize();
+        List<String> flags = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                int hash = line.indexOf('#');
+                String args = (hash >= 0 ? line.substring(0, hash) : line).trim();
+                if (!args.isEmpty()) flags.addAll(List.of(args.split("\\s+")));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("the kernel's JVM flags: " + file, e);
+        }
+        flags.add("-Xbootclasspath/a:" + whiteBoxJar());
+        return List.copyOf(flags);
+    }
 
     /** The build's jar with only the WhiteBox class, next to target/classes (see install/jvm-flags). */
     static String whiteBoxJar() {
