@@ -1,6 +1,7 @@
 package jfork.pool;
 
 import jfork.process.ChildOutput;
+import jfork.process.ControlFrames;
 import jfork.process.CompileBeforeFork;
 import jfork.process.ExitStatus;
 import jfork.process.Forker;
@@ -131,6 +132,11 @@ public final class ProcessPool extends JobWaiter {
     private int generation;
 
     public ProcessPool(int processes, Host host) {
+        this(processes, host, true);
+    }
+
+    /** rehearsal: a pool that never forks, for {@link #rehearseCalls} (no warm-up, no collection). */
+    private ProcessPool(int processes, Host host, boolean real) {
         if (processes < 1) throw new IllegalArgumentException("Number of processes must be at least 1, got " + processes);
         if (Forker.isChild()) {
             throw new IllegalStateException("a Pool cannot be created inside a forked child or pool worker (pid "
@@ -144,6 +150,7 @@ public final class ProcessPool extends JobWaiter {
         this.processes = processes;
         this.host = host;
         this.owner = Thread.currentThread();
+        if (!real) return;
         warmUp();
         // Workers are forked with the first call (they must see its function); the collection a
         // fork may need first (EdenHeadroom: ~30-110 ms when eden is short) is done now, as
@@ -972,6 +979,76 @@ public final class ProcessPool extends JobWaiter {
             if (p[1] >= 0) Native.posix().close(p[1]);
         }
         closeTaskFdsInChild(); // empty now: links the child hook's path
+        rehearseCalls(REHEARSALS);
+    }
+
+    /** Calls {@link #rehearseCalls} makes: C1 compiles a method after ~200 calls (-XX:TieredStopAtLevel=1). */
+    private static final int REHEARSALS = 300;
+
+    /**
+     * The kernel's side of a call on kept workers, run rounds times on a pool that never forks: its
+     * one worker is a pipe served in this thread. A call runs these methods once or a few times, so
+     * without this they stayed interpreted for a user's first ~100 maps (a warm 10,000-item map:
+     * 5-9 ms in those, 1 ms after). Submit, dispatch, frames, the worker's loop, the control-record
+     * reassembly, onControl, finish and await: each with the classes a real call uses.
+     */
+    private static void rehearseCalls(int rounds) {
+        ChildOutput quiet = new ChildOutput() {
+            @Override
+            public void onOutput(int pid, Stream stream, byte[] data) {
+            }
+        };
+        ProcessPool pool = new ProcessPool(1, new Host() {
+            @Override
+            public ChildOutput output() {
+                return quiet;
+            }
+
+            @Override
+            public void poll() {
+            }
+        }, false);
+        RemoteFn fn = new WarmUpFn();
+        List<Object> items = List.of(1, 2, 3, 4, 5, 6, 7, 8);
+        int rehearsalPid = -1;
+        ControlFrames.Reassembler reassembler = new ControlFrames.Reassembler();
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        WorkerLoop.Sender capture = (type, payload) -> sent.write(ControlFrames.encode(type, payload));
+        int[] p = new int[2];
+        try {
+            synchronized (pool) {
+                pool.slotOf(fn, fn);
+                Worker w = new Worker(rehearsalPid, -1, new HashSet<>(), 1, 0);
+                pool.workers.put(rehearsalPid, w);
+                pool.byPid.put(rehearsalPid, w);
+            }
+            for (int round = 0; round < rounds; round++) {
+                if (Native.posix().pipe(p) < 0) return;
+                synchronized (pool) {
+                    pool.workers.get(rehearsalPid).taskFd = p[1];
+                }
+                Job job = pool.submit("map", fn, fn, items, 4, i -> "item " + i, null); // 2 chunks, both sent now
+                synchronized (pool) {
+                    pool.workers.get(rehearsalPid).taskFd = -1;
+                }
+                Native.posix().close(p[1]);
+                p[1] = -1;
+                sent.reset();
+                WorkerLoop.serve(p[0], Map.of(), pool.fnSlots.toArray(new RemoteFn[0]), Long.MAX_VALUE, WorkerLoop.allocatedBytes(), capture);
+                Native.posix().close(p[0]);
+                p[0] = -1;
+                byte[] records = sent.toByteArray();
+                reassembler.feed(records, 0, records.length, (type, payload) -> pool.onControl(rehearsalPid, type, payload));
+                if (!pool.await(job, 0) || job.error() != null || !Integer.valueOf(8).equals(job.results()[7])) {
+                    throw new IllegalStateException("rehearsal call ended " + (job.ready() ? "with " + job.error() : "unfinished"));
+                }
+            }
+        } catch (Throwable t) {
+            jfork.Log.warn("pool rehearsal failed: " + t);
+        } finally {
+            if (p[0] >= 0) Native.posix().close(p[0]);
+            if (p[1] >= 0) Native.posix().close(p[1]);
+        }
     }
 
     /**

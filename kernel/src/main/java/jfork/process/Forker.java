@@ -176,7 +176,7 @@ public final class Forker {
                 wiped = unsharedEden != null && unsharedEden.beforeFork();
                 pid = Native.posix().fork();
             } finally {
-                if (wiped) unsharedEden.afterFork();
+                if (wiped) unsharedEden.afterFork(Native.libc().getpid() != parent);
                 // in the parent (the child returns below, and keeps requests stopped)
                 if (compilerPaused && Native.libc().getpid() == parent) compilerOff.resumeAfterFork();
                 ForkGate.open(gateClosed);
