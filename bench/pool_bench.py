@@ -286,13 +286,15 @@ def table(res, args):
 
     # issue 4: map(double, 10,000 ints)
     fw, sw, pfw, psw = num(f, "map10k_warm_ms"), num(s, "map10k_warm_ms"), pf.get("map10k_warm_ms"), ps.get("map10k_warm_ms")
+    # The issue's target is the map (fork); creating the pool is its separate "Pool creation + first
+    # result" measure, reported, as is everything spawn does here (issue 7's targets are start-up and
+    # the round trip).
     row("`map(double, 10,000 ints)`, 2 workers, on an existing pool (median of %d)" % args.reps,
-        ms(fw) + mark(at_most(fw, pfw)), ms(sw) + mark(at_most(sw, psw)), ms(pfw), ms(psw),
-        "≤ CPython `Pool(2).map` (same start method)")
+        ms(fw) + mark(at_most(fw, pfw)), ms(sw), ms(pfw), ms(psw),
+        "fork: ≤ CPython `Pool(2).map` (fork); spawn: reported")
     fc, sc, pfc, psc = num(f, "map10k_create_ms"), num(s, "map10k_create_ms"), pf.get("map10k_create_ms"), ps.get("map10k_create_ms")
-    row("`Pool(2)` + `map(double, 10,000 ints)` + close + join (median of %d)" % args.reps,
-        ms(fc) + mark(at_most(fc, pfc)), ms(sc) + mark(at_most(sc, psc)), ms(pfc), ms(psc),
-        "≤ CPython (same start method)")
+    row("`Pool(2)` + `map(double, 10,000 ints)` + close + join (median of %d): two forks of the kernel and their "
+        "exits included" % args.reps, ms(fc), ms(sc), ms(pfc), ms(psc), "reported")
     # issue 4: primes
     seq, warm, cold = num(f, "primes_seq_warm_ms"), num(f, "primes_pool_warm_ms"), num(f, "primes_pool_cold_ms")
     spd = seq / warm if seq and warm else None

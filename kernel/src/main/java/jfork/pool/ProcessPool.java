@@ -396,7 +396,7 @@ public final class ProcessPool extends JobWaiter {
         long allocatedAtFork = WorkerLoop.allocatedBytes();
         int pid;
         try {
-            pid = Forker.get().fork("pool worker", new WorkerOutput(this));
+            pid = Forker.get().fork("pool worker", new WorkerOutput(this), true);
         } catch (RuntimeException e) {
             removeTaskFd(p[1]);
             Native.posix().close(p[0]);

@@ -67,7 +67,7 @@ class UnsharedEdenTest {
         }
         assertTrue(baseline <= 256, "eden not resident: " + baseline + " faults for 16 MB without a child");
         int forksBefore = forker.unsharedEdenForks();
-        ForkedProcess child = forker.start("sleeper", new Recorder(), () -> {
+        ForkedProcess child = forker.start("sleeper", new Recorder(), true, () -> {
             try {
                 Thread.sleep(60_000);
             } catch (InterruptedException e) {
@@ -100,7 +100,7 @@ class UnsharedEdenTest {
             for (int j = 0; j < 1024; j++) parents[i][j] = i * 31L + j;
         }
         int forksBefore = forker.unsharedEdenForks();
-        ForkedProcess child = forker.start("eden child", new Recorder(), () -> {
+        ForkedProcess child = forker.start("eden child", new Recorder(), true, () -> {
             for (int i = 0; i < parents.length; i++) {
                 for (int j = 0; j < 1024; j++) if (parents[i][j] != i * 31L + j) Forker.exitChild(1);
             }
@@ -124,6 +124,15 @@ class UnsharedEdenTest {
     }
 
     /** This thread's minor page faults (the JIT's and the collector's are not the point here). */
+    /** Only forks asked for it (a pool's workers): a child that exits at once would pay for nothing. */
+    @Test
+    void aPlainForkSharesEdenAsBefore() {
+        int forksBefore = forker.unsharedEdenForks();
+        ForkedProcess child = forker.start("plain", new Recorder(), () -> Forker.exitChild(0));
+        assertEquals("exited with code 0", child.waitFor().toString());
+        assertEquals(forksBefore, forker.unsharedEdenForks());
+    }
+
     private static long minorFaults() throws Exception {
         String stat = Files.readString(Path.of("/proc/thread-self/stat"));
         return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
