@@ -1,8 +1,8 @@
 package jfork.pool;
 
 import jfork.process.ChildOutput;
-import jfork.process.ControlFrames;
 import jfork.process.CompileBeforeFork;
+import jfork.process.ControlFrames;
 import jfork.process.ExitStatus;
 import jfork.process.Forker;
 import jfork.process.HangWatch;

@@ -95,10 +95,13 @@ public final class Forker {
     private final IcStubs icStubs = IcStubs.locate(vmMutexes);
     /** Filled in by a child that finds a HotSpot mutex held: [type][length 8][mutex index][holder tid]. */
     private final byte[] mutexHeldRecord = new byte[ControlFrames.HEADER + 8];
-    private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning, vmIdle::release);
+    /** The Serial collector's eden, read in place; null elsewhere. */
+    private final EdenSpace eden = EdenSpace.locate();
+    private final HugePages.Keeper hugePages = new HugePages.Keeper(this::aChildIsRunning, vmIdle::release,
+            eden == null ? null : new EdenPrefault(eden));
     private final EdenHeadroom edenHeadroom = EdenHeadroom.detect();
     private final ChildCompilerOff compilerOff = ChildCompilerOff.locate();
-    private final UnsharedEden unsharedEden = UnsharedEden.create();
+    private final UnsharedEden unsharedEden = UnsharedEden.create(eden);
     private final AtomicReference<Thread> forkThread = new AtomicReference<>();
     private volatile int maxChildren = DEFAULT_MAX_CHILDREN;
     private volatile long startTimeoutMillis = DEFAULT_START_TIMEOUT_MS;
@@ -112,6 +115,7 @@ public final class Forker {
         pump = new OutputPump(() -> children.reapExited());
         warmUp();
         vmIdle.prepare(); // in the background at start-up (the preload thread), not in the first fork
+        hugePages.touched(); // warmed up: eden is made resident in the first quiet moment
     }
 
     // ---------------------------------------------------------------- parent side

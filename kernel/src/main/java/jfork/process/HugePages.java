@@ -114,6 +114,8 @@ public final class HugePages {
         private final Object lock = new Object();
         private final java.util.function.BooleanSupplier childrenRunning;
         private final Runnable alsoWhenQuiet;
+        /** Eden made resident once, before the first collapse pass; null when eden is not known. */
+        private final EdenPrefault prefault;
         private long lastActivity;
         private boolean pending;
         private volatile Pass lastPass;
@@ -123,10 +125,12 @@ public final class HugePages {
          * the children of a pool need (2-CPU machine, Pool(2) of 4 x primes: 35 ms gaps between a
          * worker's chunks and one chunk 30% slower while the kernel collapsed), so it waits for them.
          * alsoWhenQuiet: other housekeeping of a pause in forking (whether or not children run).
+         * prefault: eden made resident, in the first quiet moments (see {@link EdenPrefault}).
          */
-        Keeper(java.util.function.BooleanSupplier childrenRunning, Runnable alsoWhenQuiet) {
+        Keeper(java.util.function.BooleanSupplier childrenRunning, Runnable alsoWhenQuiet, EdenPrefault prefault) {
             this.childrenRunning = childrenRunning;
             this.alsoWhenQuiet = alsoWhenQuiet;
+            this.prefault = prefault;
             Thread t = new Thread(this::loop, "jfork-huge-pages");
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);
@@ -141,6 +145,7 @@ public final class HugePages {
         void touched() {
             synchronized (lock) {
                 lastActivity = System.nanoTime();
+                if (pending) return; // the keeper re-reads lastActivity when its wait for quiet ends
                 pending = true;
                 lock.notifyAll();
             }
@@ -176,6 +181,10 @@ public final class HugePages {
                     }
                     // stops between steps as soon as children run or work is handed to them again
                     java.util.function.BooleanSupplier busyAgain = () -> childrenRunning.getAsBoolean() || lastActivity() != quietSince;
+                    if (prefault != null && !prefault.done() && !prefault.run(busyAgain)) {
+                        touched(); // stopped for children: go on once they are done
+                        continue;
+                    }
                     Pass pass = busyAgain.getAsBoolean() ? null : collapse(busyAgain);
                     if (pass != null) lastPass = pass;
                     if (pass == null || pass.yielded()) touched(); // try again once they are done
