@@ -12,6 +12,7 @@ class EdenPrefaultTest {
     void theFreePartOfEdenBecomesResident() throws Exception {
         EdenSpace eden = EdenSpace.locate();
         assertNotNull(eden);
+        System.gc(); // an empty eden, whatever the tests before left in it
         EdenPrefault prefault = new EdenPrefault(eden);
         assertTrue(prefault.run(() -> false), "ran to the end");
         assertTrue(prefault.done());
