@@ -63,8 +63,9 @@ final class KernelProcess implements AutoCloseable {
         connection.addProperty("ip", "127.0.0.1");
         connection.addProperty("signature_scheme", "hmac-sha256");
         connection.addProperty("key", UUID.randomUUID().toString());
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
         for (String port : List.of("shell_port", "control_port", "stdin_port", "iopub_port", "hb_port")) {
-            connection.addProperty(port, freePort());
+            connection.addProperty(port, freePort(taken));
         }
         Files.writeString(connectionFile, connection.toString());
         List<String> cmd = new ArrayList<>();
@@ -81,10 +82,33 @@ final class KernelProcess implements AutoCloseable {
         process = pb.start();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * A port nothing listens on, below the range the OS hands out for outgoing connections: the test
+     * client connects (and reconnects every 100 ms) while the kernel starts, and a port picked with
+     * bind(0) was once taken as such a connection's own port before the kernel bound it ("Address
+     * already in use").
+     */
+    private static int freePort(java.util.Set<Integer> taken) throws IOException {
+        int ephemeralLow = 32768;
+        try {
+            ephemeralLow = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            // Linux's default
         }
+        int low = Math.max(1024, ephemeralLow - 12_000), high = ephemeralLow;
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = low + random.nextInt(Math.max(1, high - low));
+            if (taken.contains(port)) continue;
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+                taken.add(port);
+                return port;
+            } catch (IOException inUse) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in " + low + ".." + high);
     }
 
     long pid() {
