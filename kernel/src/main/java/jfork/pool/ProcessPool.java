@@ -273,6 +273,7 @@ public final class ProcessPool extends JobWaiter {
         if (++rememberedFns > MAX_FUNCTIONS) {
             for (int s = 0; s < fnSlots.size(); s++) {
                 if (fnSlots.get(s) != null) {
+                    compiledKeys.remove(fnKeys.get(s)); // nor is the forgotten function kept alive there
                     fnSlots.set(s, null);
                     fnKeys.set(s, null);
                     rememberedFns--;
@@ -1014,22 +1015,22 @@ public final class ProcessPool extends JobWaiter {
         ControlFrames.Reassembler reassembler = new ControlFrames.Reassembler();
         ByteArrayOutputStream sent = new ByteArrayOutputStream();
         WorkerLoop.Sender capture = (type, payload) -> sent.write(ControlFrames.encode(type, payload));
+        Worker w = new Worker(rehearsalPid, -1, new HashSet<>(), 1, 0);
         int[] p = new int[2];
         try {
             synchronized (pool) {
                 pool.slotOf(fn, fn);
-                Worker w = new Worker(rehearsalPid, -1, new HashSet<>(), 1, 0);
                 pool.workers.put(rehearsalPid, w);
                 pool.byPid.put(rehearsalPid, w);
             }
             for (int round = 0; round < rounds; round++) {
                 if (Native.posix().pipe(p) < 0) return;
                 synchronized (pool) {
-                    pool.workers.get(rehearsalPid).taskFd = p[1];
+                    w.taskFd = p[1];
                 }
                 Job job = pool.submit("map", fn, fn, items, 4, i -> "item " + i, null); // 2 chunks, both sent now
                 synchronized (pool) {
-                    pool.workers.get(rehearsalPid).taskFd = -1;
+                    w.taskFd = -1;
                 }
                 Native.posix().close(p[1]);
                 p[1] = -1;

@@ -82,6 +82,18 @@ final class KernelProcess implements AutoCloseable {
         process = pb.start();
     }
 
+    private static final int EPHEMERAL_LOW = ephemeralLow();
+    private static final java.util.Random RANDOM = new java.util.Random();
+
+    /** Where the OS's range for outgoing connections' own ports starts. */
+    private static int ephemeralLow() {
+        try {
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32768; // Linux's default
+        }
+    }
+
     /**
      * A port nothing listens on, below the range the OS hands out for outgoing connections: the test
      * client connects (and reconnects every 100 ms) while the kernel starts, and a port picked with
@@ -89,16 +101,9 @@ final class KernelProcess implements AutoCloseable {
      * already in use").
      */
     private static int freePort(java.util.Set<Integer> taken) throws IOException {
-        int ephemeralLow = 32768;
-        try {
-            ephemeralLow = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+")[0]);
-        } catch (IOException | RuntimeException e) {
-            // Linux's default
-        }
-        int low = Math.max(1024, ephemeralLow - 12_000), high = ephemeralLow;
-        java.util.Random random = new java.util.Random();
+        int high = EPHEMERAL_LOW, low = Math.max(1024, high - 12_000);
         for (int attempt = 0; attempt < 200; attempt++) {
-            int port = low + random.nextInt(Math.max(1, high - low));
+            int port = low + RANDOM.nextInt(Math.max(1, high - low));
             if (taken.contains(port)) continue;
             try (ServerSocket s = new ServerSocket()) {
                 s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
